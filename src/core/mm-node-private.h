@@ -1,0 +1,80 @@
+/* mm-node-private.h — what a node type implements; internal to libmyml. */
+#pragma once
+
+#include "mm-node.h"
+#include "mm-tensor.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MmNodeClass MmNodeClass;
+
+struct _MmNodeClass {
+  const char *type_name;
+  gsize instance_size;
+
+  /* Compute the value from the inputs' values (all already computed). The
+   * shape was checked at construction, so this cannot fail. */
+  MmTensor *(*forward)  (MmNode          *self);
+
+  /* Given G = ∂L/∂self, set grads[i] = ∂L/∂input_i for every i with need[i].
+   * The values of self and its inputs are available. A returned tensor may be
+   * a new reference to G itself (it is copied before it is ever changed). */
+  void      (*backward) (MmNode          *self,
+                         const MmTensor  *grad,
+                         const gboolean  *need,
+                         MmTensor       **grads);
+
+  char     *(*describe) (MmNode          *self);
+  char     *(*rule)     (MmNode          *self,
+                         guint            index);
+  void      (*finalize) (MmNode          *self);
+};
+
+struct _MmNode {
+  const MmNodeClass *klass;
+  gint ref_count;
+  guint n_inputs;
+  MmNode **inputs;
+  MmShape shape;
+  MmTensor *value;
+  char *label;
+};
+
+/* Allocates klass->instance_size bytes, takes references to the inputs. */
+MmNode   *mm_node_alloc         (const MmNodeClass *klass,
+                                 const MmShape     *shape,
+                                 guint              n_inputs,
+                                 MmNode * const    *inputs);
+
+static inline const float *
+mm_node_input_data (MmNode *self, guint i)
+{
+  return self->inputs[i]->value->data;
+}
+
+MmTensor *mm_tensor_new_uninit  (const MmShape *shape);
+
+/* Kernels shared by several node types (mm-kernels.c). */
+
+/* out[q] = Σ_p x[p·Q + q] for q < Q, accumulated in double. */
+void      mm_kernel_sum_leading (const float *x,
+                                 gsize        P,
+                                 gsize        Q,
+                                 float       *out);
+/* out[p·Q + q] = x[q] for p < P. */
+void      mm_kernel_repeat      (const float *x,
+                                 gsize        P,
+                                 gsize        Q,
+                                 float       *out);
+/* Row-major C (M×N) = op(A) · op(B) with op = transpose when the flag is set;
+ * copes with empty dimensions (C is zero when K = 0). */
+void      mm_kernel_gemm        (gboolean     trans_a,
+                                 gboolean     trans_b,
+                                 gsize        M,
+                                 gsize        N,
+                                 gsize        K,
+                                 const float *A,
+                                 const float *B,
+                                 float       *C);
+
+G_END_DECLS
