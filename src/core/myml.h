@@ -10,3 +10,7 @@
 #include "mm-shape-ops.h"
 #include "mm-softmax.h"
 #include "mm-backward.h"
+#include "mm-params.h"
+#include "mm-module.h"
+#include "mm-loss.h"
+#include "mm-optimizer.h"

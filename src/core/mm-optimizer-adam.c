@@ -1,0 +1,54 @@
+/* mm-optimizer-adam.c — Adam and AdamW, as torch.optim.Adam / AdamW:
+ *   AdamW: p ← p·(1 − lr·wd)            Adam with wd: g ← ∇ + wd·p
+ *   m ← β₁·m + (1 − β₁)·g
+ *   v ← β₂·v + (1 − β₂)·g²               (amsgrad: v̂ ← max(v̂, v), used below instead of v)
+ *   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+ * The bias corrections *divide* by (1 − βᵗ): early steps would otherwise be
+ * far too small, since m and v start at zero.
+ */
+#include "mm-optimizer-private.h"
+
+#include <math.h>
+
+void
+mm_adam_update (const MmOptimizerConfig *c,
+                MmParamState            *st,
+                float                   *p,
+                const float             *grad)
+{
+  const float b1 = (float) c->beta1, b2 = (float) c->beta2, eps = (float) c->eps;
+  const float wd = (float) c->weight_decay;
+  const gboolean decoupled = c->decoupled_weight_decay;
+  float *m = mm_param_state_buffer (st, &st->buf1);
+  float *v = mm_param_state_buffer (st, &st->buf2);
+  float *vmax = c->amsgrad ? mm_param_state_buffer (st, &st->buf3) : NULL;
+  double t = (double) (st->step + 1);
+  const float step_size = (float) (c->lr / (1.0 - pow (c->beta1, t)));
+  const float bc2_sqrt = (float) sqrt (1.0 - pow (c->beta2, t));
+  const float decay = (float) (1.0 - c->lr * c->weight_decay);
+
+  for (gsize i = 0; i < st->n; i++)
+    {
+      float g = grad[i];
+      float denom;
+
+      if (wd != 0.0f)
+        {
+          if (decoupled)
+            p[i] *= decay;
+          else
+            g += wd * p[i];
+        }
+      m[i] = b1 * m[i] + (1.0f - b1) * g;
+      v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+      if (vmax != NULL)
+        {
+          vmax[i] = fmaxf (vmax[i], v[i]);
+          denom = sqrtf (vmax[i]) / bc2_sqrt + eps;
+        }
+      else
+        denom = sqrtf (v[i]) / bc2_sqrt + eps;
+      p[i] -= step_size * m[i] / denom;
+    }
+  st->step++;
+}

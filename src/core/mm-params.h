@@ -1,0 +1,94 @@
+/* mm-params.h — named parameters: what a network asks for, and the values an
+ * optimizer keeps.
+ *
+ * A network does not own parameters (the seed's design): it declares them as
+ * specs (name → shape, plus how to initialise them), and it is handed their
+ * values each time it builds a graph. The optimizer owns the values.
+ */
+#pragma once
+
+#include <glib.h>
+#include "mm-tensor.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MM_PARAM_WEIGHT,   /* multiplies inputs: random initialisation, penalised by L1/L2 */
+  MM_PARAM_BIAS,     /* added: zeros, not penalised unless asked */
+} MmParamRole;
+
+typedef struct {
+  char *name;
+  MmShape shape;
+  MmParamRole role;
+  gsize fan_in;      /* inputs feeding one output unit (for Xavier / He) */
+  gsize fan_out;
+} MmParamSpec;
+
+void     mm_param_spec_clear   (MmParamSpec *spec);
+/* An array of MmParamSpec that clears its elements. */
+GArray  *mm_param_specs_new    (void);
+void     mm_param_specs_add    (GArray        *specs,
+                                const char    *name,
+                                const MmShape *shape,
+                                MmParamRole    role,
+                                gsize          fan_in,
+                                gsize          fan_out);
+
+typedef enum {
+  MM_INIT_XAVIER_UNIFORM, /* U(−a, a), a = √(6 / (fan_in + fan_out)): the seed's choice */
+  MM_INIT_HE_NORMAL,      /* N(0, 2 / fan_in): for ReLU networks */
+  MM_INIT_HE_UNIFORM,     /* U(−a, a), a = √(6 / fan_in) */
+  MM_INIT_ZEROS,
+} MmInitKind;
+
+const char *mm_init_kind_name      (MmInitKind  kind);
+gboolean    mm_init_kind_from_name (const char *name,
+                                    MmInitKind *kind);
+
+/* An ordered name → tensor table, reference counted. */
+typedef struct _MmParams MmParams;
+
+MmParams   *mm_params_new        (void);
+MmParams   *mm_params_ref        (MmParams       *params);
+void        mm_params_unref      (MmParams       *params);
+guint       mm_params_get_n      (MmParams       *params);
+const char *mm_params_get_name   (MmParams       *params,
+                                  guint           index);
+MmTensor   *mm_params_get_tensor (MmParams       *params,
+                                  guint           index);
+MmTensor   *mm_params_lookup     (MmParams       *params,
+                                  const char     *name);
+gint        mm_params_find       (MmParams       *params,
+                                  const char     *name);
+/* Adds or replaces (takes a reference). */
+void        mm_params_set        (MmParams       *params,
+                                  const char     *name,
+                                  MmTensor       *tensor);
+/* The tensor of entry @index, copied first if anybody else holds it. */
+float      *mm_params_make_writable (MmParams    *params,
+                                     guint        index);
+/* Same names, references to the same tensors: an O(1)-per-entry snapshot that
+ * stays valid while the original is updated (updates copy on write). */
+MmParams   *mm_params_snapshot   (MmParams       *params);
+/* Same names, copied values. */
+MmParams   *mm_params_copy       (MmParams       *params);
+gsize       mm_params_count_values (MmParams     *params);
+gboolean    mm_params_all_finite (MmParams       *params,
+                                  const char    **first_bad_name);
+
+/* Fresh values for @specs: weights by @weight_init, biases zero; one GRand
+ * seeded with @seed draws the values in spec order, so the same seed gives the
+ * same numbers. */
+MmParams   *mm_params_init       (GArray         *specs,
+                                  MmInitKind      weight_init,
+                                  guint32         seed,
+                                  GError        **error);
+/* Checks that @params has every spec's name with its shape. */
+gboolean    mm_params_check      (MmParams       *params,
+                                  GArray         *specs,
+                                  GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmParams, mm_params_unref)
+
+G_END_DECLS
