@@ -14,3 +14,6 @@
 #include "mm-module.h"
 #include "mm-loss.h"
 #include "mm-optimizer.h"
+#include "mm-dataset.h"
+#include "mm-toy.h"
+#include "mm-data-loader.h"
