@@ -270,6 +270,7 @@ dataset_subset_named (MmDataset    *ds,
 {
   float *features;
   guint32 *labels;
+  gsize total;
 
   if (n == 0)
     {
@@ -280,14 +281,14 @@ dataset_subset_named (MmDataset    *ds,
   if (!check_indices (ds, indices, n, error))
     return NULL;
 
-  /* n × sample_size cannot overflow when n ≤ n_samples; with repeats it can. */
-  if (n > ds->n_samples && (G_MAXSIZE / sizeof (float)) / ds->sample_size < n)
+  /* With repeated indices a subset can be larger than its dataset. */
+  if (!g_size_checked_mul (&total, n, ds->sample_size) || total > MM_MAX_ELEMENTS)
     {
       g_set_error (error, MM_ERROR, MM_ERROR_TOO_LARGE,
                    "A subset of %" G_GSIZE_FORMAT " samples is too large", n);
       return NULL;
     }
-  features = g_try_malloc (n * ds->sample_size * sizeof (float));
+  features = g_try_new (float, total);
   labels = g_try_new (guint32, n);
   if (features == NULL || labels == NULL)
     {
