@@ -17,3 +17,5 @@
 #include "mm-dataset.h"
 #include "mm-toy.h"
 #include "mm-data-loader.h"
+#include "mm-trainer.h"
+#include "mm-safetensors.h"

@@ -1,0 +1,596 @@
+/* myml-train — the engine headless: train a network from the command line.
+ *
+ * The same MmTrainer as the app runs the epochs on its worker thread; this
+ * program only reads its records and draws a progress bar (or plain lines
+ * when the output is not a terminal, or JSON with --json).
+ */
+#include <myml.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SEED_MLP "Flatten; Linear(784, 100); ReLU; Linear(100, 100); ReLU; Linear(100, 10)"
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void
+on_sigint (int sig)
+{
+  interrupted = 1;
+}
+
+typedef struct {
+  char *model;
+  char *data;
+  char *data_dir;
+  gint64 samples;
+  double noise;
+  gint classes;
+  double test_fraction;
+  char *loss;
+  double label_smoothing;
+  char *optimizer;
+  double lr, momentum, dampening, alpha, eps, beta1, beta2, weight_decay;
+  gboolean nesterov, centered, amsgrad;
+  double l1, l2;
+  gboolean penalize_biases;
+  gint epochs;
+  gint64 batch_size;
+  gint64 seed;
+  gint threads;
+  char *init;
+  char *schedule;
+  char *save;
+  char *load;
+  char *log;
+  gboolean json;
+  gboolean quiet;
+} Options;
+
+/* Settings left at NAN take the optimizer's default. */
+static Options opts = {
+  .samples = 1000, .noise = 0.1, .classes = 0, .test_fraction = 0.2,
+  .label_smoothing = 0.0,
+  .lr = NAN, .momentum = NAN, .dampening = NAN, .alpha = NAN, .eps = NAN,
+  .beta1 = NAN, .beta2 = NAN, .weight_decay = NAN,
+  .epochs = 10, .batch_size = 64, .seed = 42, .threads = 0,
+};
+
+static const GOptionEntry model_entries[] = {
+  { "model", 'm', 0, G_OPTION_ARG_STRING, &opts.model,
+    "The network, e.g. \"Flatten; Linear(784, 100); ReLU; Linear(100, 10)\" (default: the seed's MLP "
+    "for images, a small Tanh MLP for 2-D sets)", "TEXT" },
+  { "init", 0, 0, G_OPTION_ARG_STRING, &opts.init, "Weight initialisation: xavier (default), he, he-uniform", "KIND" },
+  { "load", 0, 0, G_OPTION_ARG_FILENAME, &opts.load, "Start from the weights in this .safetensors file", "FILE" },
+  { "save", 0, 0, G_OPTION_ARG_FILENAME, &opts.save, "Save the trained weights to this .safetensors file", "FILE" },
+  { NULL }
+};
+
+static const GOptionEntry data_entries[] = {
+  { "data", 'd', 0, G_OPTION_ARG_STRING, &opts.data,
+    "fashion-mnist (default), a directory of MNIST-format IDX files, a .csv file (label in the last column), "
+    "or a toy set: spiral, circles, xor, gaussians, moons", "SET" },
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.data_dir,
+    "Where the Fashion-MNIST files are (default /usr/share/datasets/fashion-mnist)", "DIR" },
+  { "samples", 0, 0, G_OPTION_ARG_INT64, &opts.samples, "Toy sets: number of points (default 1000)", "N" },
+  { "noise", 0, 0, G_OPTION_ARG_DOUBLE, &opts.noise, "Toy sets: noise (default 0.1)", "X" },
+  { "classes", 0, 0, G_OPTION_ARG_INT, &opts.classes, "Toy sets: number of classes (spiral, gaussians)", "K" },
+  { "test-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &opts.test_fraction,
+    "Toy and CSV sets: share held out for testing (default 0.2)", "X" },
+  { NULL }
+};
+
+static const GOptionEntry train_entries[] = {
+  { "loss", 0, 0, G_OPTION_ARG_STRING, &opts.loss, "ce (cross-entropy, default) or mse", "KIND" },
+  { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &opts.label_smoothing, "Cross-entropy label smoothing (0–1)", "X" },
+  { "optimizer", 'o', 0, G_OPTION_ARG_STRING, &opts.optimizer, "sgd (default), rmsprop, adam, adamw", "KIND" },
+  { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &opts.lr, "Learning rate (default: sgd 0.1, rmsprop 0.01, adam 0.001)", "X" },
+  { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &opts.momentum, "SGD/RMSProp momentum", "X" },
+  { "dampening", 0, 0, G_OPTION_ARG_DOUBLE, &opts.dampening, "SGD dampening", "X" },
+  { "nesterov", 0, 0, G_OPTION_ARG_NONE, &opts.nesterov, "SGD: Nesterov momentum", NULL },
+  { "alpha", 0, 0, G_OPTION_ARG_DOUBLE, &opts.alpha, "RMSProp smoothing constant (default 0.99)", "X" },
+  { "eps", 0, 0, G_OPTION_ARG_DOUBLE, &opts.eps, "RMSProp/Adam epsilon (default 1e-8)", "X" },
+  { "centered", 0, 0, G_OPTION_ARG_NONE, &opts.centered, "RMSProp: centered", NULL },
+  { "beta1", 0, 0, G_OPTION_ARG_DOUBLE, &opts.beta1, "Adam β₁ (default 0.9)", "X" },
+  { "beta2", 0, 0, G_OPTION_ARG_DOUBLE, &opts.beta2, "Adam β₂ (default 0.999)", "X" },
+  { "amsgrad", 0, 0, G_OPTION_ARG_NONE, &opts.amsgrad, "Adam: AMSGrad", NULL },
+  { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &opts.weight_decay,
+    "Weight decay (decoupled for adamw, added to the gradient otherwise)", "X" },
+  { "l1", 0, 0, G_OPTION_ARG_DOUBLE, &opts.l1, "L1 penalty λ₁ Σ|w| on the weights", "X" },
+  { "l2", 0, 0, G_OPTION_ARG_DOUBLE, &opts.l2, "L2 penalty λ₂ Σw² on the weights", "X" },
+  { "penalize-biases", 0, 0, G_OPTION_ARG_NONE, &opts.penalize_biases, "Apply L1/L2 to the biases too", NULL },
+  { "schedule", 0, 0, G_OPTION_ARG_STRING, &opts.schedule,
+    "Learning-rate schedule per epoch: step:SIZE:GAMMA or cosine[:T_MAX]", "SPEC" },
+  { "epochs", 'e', 0, G_OPTION_ARG_INT, &opts.epochs, "Epochs (default 10)", "N" },
+  { "batch-size", 'b', 0, G_OPTION_ARG_INT64, &opts.batch_size, "Batch size (default 64)", "N" },
+  { "seed", 's', 0, G_OPTION_ARG_INT64, &opts.seed, "Seed of the weights and the batch order (default 42)", "N" },
+  { "threads", 't', 0, G_OPTION_ARG_INT, &opts.threads, "BLAS threads (default: the library's choice)", "N" },
+  { NULL }
+};
+
+static const GOptionEntry output_entries[] = {
+  { "log", 0, 0, G_OPTION_ARG_FILENAME, &opts.log, "Write every step's loss to this CSV file", "FILE" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
+    "Print one JSON object per epoch on standard output (progress goes to standard error)", NULL },
+  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet, "No progress bar", NULL },
+  { NULL }
+};
+
+static G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN void
+usage_error (const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  fprintf (stderr, "myml-train: %s (see --help)\n", msg);
+  exit (2);
+}
+
+static G_GNUC_NORETURN void
+fail (const GError *error)
+{
+  fprintf (stderr, "myml-train: %s\n", error->message);
+  exit (1);
+}
+
+static gboolean
+is_toy (const char *name)
+{
+  MmToyKind kind;
+  return mm_toy_kind_from_name (name, &kind, NULL);
+}
+
+/* Loads --data into train/test sets. */
+static void
+load_data (MmDataset **train,
+           MmDataset **test)
+{
+  g_autoptr(GError) error = NULL;
+  const char *data = opts.data ? opts.data : "fashion-mnist";
+  g_autoptr(MmDataset) all = NULL;
+
+  if (g_ascii_strcasecmp (data, "fashion-mnist") == 0)
+    {
+      if (!mm_dataset_load_fashion_mnist (opts.data_dir, train, test, &error))
+        fail (error);
+      return;
+    }
+  if (is_toy (data))
+    {
+      MmToyKind kind;
+      mm_toy_kind_from_name (data, &kind, NULL);
+      if (opts.samples <= 0)
+        usage_error ("--samples must be at least 1");
+      all = mm_dataset_new_toy (kind, (gsize) opts.samples, opts.noise,
+                                opts.classes > 0 ? (guint) opts.classes : mm_toy_kind_default_classes (kind),
+                                (guint32) opts.seed, &error);
+    }
+  else if (g_str_has_prefix (data, "csv:") || g_str_has_suffix (data, ".csv"))
+    all = mm_dataset_load_csv (g_str_has_prefix (data, "csv:") ? data + 4 : data, -1, &error);
+  else if (g_file_test (data, G_FILE_TEST_IS_DIR))
+    {
+      if (!mm_dataset_load_fashion_mnist (data, train, test, &error))
+        fail (error);
+      return;
+    }
+  else
+    usage_error ("unknown data set '%s'", data);
+
+  if (all == NULL)
+    fail (error);
+  if (!(opts.test_fraction >= 0.0 && opts.test_fraction < 1.0))
+    usage_error ("--test-fraction must be in [0, 1)");
+  if (opts.test_fraction == 0.0)
+    {
+      *train = g_steal_pointer (&all);
+      *test = NULL;
+      return;
+    }
+  if (!mm_dataset_split (all, opts.test_fraction, (guint32) opts.seed, train, test, &error))
+    fail (error);
+}
+
+static MmModule *
+make_model (MmDataset *train)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const MmShape *s = mm_dataset_get_sample_shape (train);
+  guint classes = mm_dataset_get_n_classes (train);
+  MmModule *model;
+
+  if (opts.model)
+    text = g_strdup (opts.model);
+  else if (s->ndim == 2 && s->dim[0] == 28 && s->dim[1] == 28 && classes == 10)
+    text = g_strdup (SEED_MLP);
+  else
+    {
+      gsize features = mm_shape_size (s);
+      text = g_strdup_printf ("%sLinear(%" G_GSIZE_FORMAT ", 16); Tanh; Linear(16, 16); Tanh; Linear(16, %u)",
+                              s->ndim > 1 ? "Flatten; " : "", features, classes);
+    }
+  model = mm_module_parse (text, &error);
+  if (model == NULL)
+    {
+      fprintf (stderr, "myml-train: --model: %s\n", error->message);
+      exit (2);
+    }
+  return model;
+}
+
+static void
+make_optimizer_config (MmOptimizerConfig *c)
+{
+  MmOptimizerKind kind = MM_OPTIMIZER_SGD;
+  const char *name = opts.optimizer ? opts.optimizer : "sgd";
+
+  if (!mm_optimizer_kind_from_name (name, &kind))
+    usage_error ("unknown optimizer '%s' (sgd, rmsprop, adam, adamw)", name);
+  mm_optimizer_config_init (c, kind);
+  c->decoupled_weight_decay = g_ascii_strcasecmp (name, "adamw") == 0;
+#define SET(field) if (!isnan (opts.field)) c->field = opts.field
+  SET (lr);
+  SET (momentum);
+  SET (dampening);
+  SET (alpha);
+  SET (eps);
+  SET (beta1);
+  SET (beta2);
+  SET (weight_decay);
+#undef SET
+  c->nesterov = opts.nesterov;
+  c->centered = opts.centered;
+  c->amsgrad = opts.amsgrad;
+}
+
+static void
+parse_schedule (MmSchedule *s)
+{
+  g_auto(GStrv) parts = NULL;
+
+  memset (s, 0, sizeof *s);
+  if (opts.schedule == NULL)
+    return;
+  parts = g_strsplit (opts.schedule, ":", -1);
+  if (g_str_equal (parts[0], "step") && g_strv_length (parts) == 3)
+    {
+      char *e1, *e2;
+      long size = strtol (parts[1], &e1, 10);
+      double gamma = g_ascii_strtod (parts[2], &e2);
+      if (*e1 || *e2 || size < 1 || !(gamma > 0))
+        usage_error ("--schedule step:SIZE:GAMMA needs SIZE ≥ 1 and GAMMA > 0");
+      s->kind = MM_SCHEDULE_STEP;
+      s->step_size = (guint) size;
+      s->gamma = gamma;
+    }
+  else if (g_str_equal (parts[0], "cosine") && g_strv_length (parts) <= 2)
+    {
+      s->kind = MM_SCHEDULE_COSINE;
+      s->t_max = parts[1] ? (guint) atoi (parts[1]) : (guint) opts.epochs;
+      if (s->t_max < 1)
+        usage_error ("--schedule cosine:T_MAX needs T_MAX ≥ 1");
+    }
+  else
+    usage_error ("--schedule must be step:SIZE:GAMMA or cosine[:T_MAX]");
+}
+
+static char *
+format_duration (double seconds)
+{
+  if (!isfinite (seconds) || seconds < 0)
+    return g_strdup ("--:--");
+  guint s = (guint) (seconds + 0.5);
+  if (s >= 3600)
+    return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+}
+
+static void
+draw_bar (const MmTrainerRecord *r,
+          guint                  epochs)
+{
+  const int width = 24;
+  int filled = r->n_batches ? (int) (width * r->batch / r->n_batches) : 0;
+  char bar[64];
+  g_autofree char *eta = format_duration (r->eta);
+
+  for (int i = 0; i < width; i++)
+    bar[i] = i < filled ? '#' : '.';
+  bar[width] = '\0';
+  fprintf (stderr, "\rEpoch %u/%u [%s] %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT " loss %.4f  %.0f samples/s  ETA %s  ",
+           r->epoch + 1, epochs, bar, r->batch, r->n_batches, r->smoothed_loss, r->samples_per_second, eta);
+  fflush (stderr);
+}
+
+static void
+json_number (GString    *s,
+             const char *key,
+             double      v)
+{
+  g_string_append_printf (s, ", \"%s\": ", key);
+  if (isfinite (v))
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
+    }
+  else
+    g_string_append (s, "null");
+}
+
+static void
+print_epoch (const MmTrainerRecord *r,
+             guint                  epochs,
+             gboolean               bar_shown)
+{
+  if (bar_shown)
+    fprintf (stderr, "\r%*s\r", 110, "");
+  if (opts.json)
+    {
+      g_autoptr(GString) s = g_string_new (NULL);
+      g_string_append_printf (s, "{\"epoch\": %u", r->epoch + 1);
+      json_number (s, "train_loss", r->train_loss);
+      json_number (s, "train_accuracy", r->train_accuracy);
+      json_number (s, "test_loss", r->test_loss);
+      json_number (s, "test_accuracy", r->test_accuracy);
+      json_number (s, "epoch_seconds", r->epoch_seconds);
+      json_number (s, "samples_per_second", r->samples_per_second);
+      json_number (s, "lr", r->lr);
+      g_string_append (s, "}");
+      printf ("%s\n", s->str);
+    }
+  else
+    {
+      printf ("epoch %u/%u: train loss %.4f, accuracy %.2f %%", r->epoch + 1, epochs,
+              r->train_loss, 100 * r->train_accuracy);
+      if (isfinite (r->test_loss))
+        printf ("; test loss %.4f, accuracy %.2f %%", r->test_loss, 100 * r->test_accuracy);
+      printf ("; %.2f s\n", r->epoch_seconds);
+    }
+  fflush (stdout);
+}
+
+static gboolean
+write_log (MmTrainer *trainer,
+           FILE      *log,
+           guint64   *logged,
+           GError   **error)
+{
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+
+  mm_trainer_get_history (trainer, *logged, points);
+  for (guint i = 0; i < points->len; i++)
+    {
+      const MmStepPoint *p = &g_array_index (points, MmStepPoint, i);
+      fprintf (log, "%" G_GUINT64_FORMAT ",%u,%.9g,%.9g,%.9g,%.9g\n",
+               p->step, p->epoch + 1, p->loss, p->data_loss, p->penalty, p->lr);
+    }
+  *logged += points->len;
+  if (ferror (log))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_IO, "Could not write the log: %s", g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("— train a neural network with libmyml");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmLoss) inner = NULL;
+  g_autoptr(MmLoss) loss = NULL;
+  MmTrainerConfig config;
+  MmTrainer *trainer;
+  MmInitKind init = MM_INIT_XAVIER_UNIFORM;
+  gboolean tty, bar_shown = FALSE;
+  FILE *log = NULL;
+  guint64 logged = 0;
+  MmTrainerState final_state = MM_TRAINER_FAILED;
+  char final_message[256] = "";
+  GOptionGroup *g;
+
+  g_option_context_set_summary (ctx,
+    "Trains the seed's network (Flatten, Linear(784,100), ReLU, Linear(100,100), ReLU, Linear(100,10);\n"
+    "one-hot cross-entropy; SGD; batch 64) on Fashion-MNIST unless told otherwise.");
+  g_option_context_add_main_entries (ctx, model_entries, NULL);
+  g = g_option_group_new ("data", "Data:", "Show the data options", NULL, NULL);
+  g_option_group_add_entries (g, data_entries);
+  g_option_context_add_group (ctx, g);
+  g = g_option_group_new ("training", "Training:", "Show the training options", NULL, NULL);
+  g_option_group_add_entries (g, train_entries);
+  g_option_context_add_group (ctx, g);
+  g = g_option_group_new ("output", "Output:", "Show the output options", NULL, NULL);
+  g_option_group_add_entries (g, output_entries);
+  g_option_context_add_group (ctx, g);
+  g_option_context_set_description (ctx,
+    "Examples:\n"
+    "  myml-train --optimizer adam --lr 1e-3 --epochs 10\n"
+    "  myml-train --data spiral --classes 3 --optimizer adam --lr 0.01 --epochs 200\n"
+    "  myml-train --json --save weights.safetensors\n");
+
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    usage_error ("%s", error->message);
+  if (argc > 1)
+    usage_error ("unexpected argument '%s'", argv[1]);
+  if (opts.epochs < 1)
+    usage_error ("--epochs must be at least 1");
+  if (opts.batch_size < 1)
+    usage_error ("--batch-size must be at least 1");
+  if (opts.seed < 0 || opts.seed > G_MAXUINT32)
+    usage_error ("--seed must be between 0 and %u", G_MAXUINT32);
+  if (opts.threads < 0)
+    usage_error ("--threads must be at least 0");
+  if (opts.init && !mm_init_kind_from_name (opts.init, &init))
+    usage_error ("unknown --init '%s' (xavier, he, he-uniform)", opts.init);
+
+  mm_trainer_config_init (&config);
+  make_optimizer_config (&config.optimizer);
+  if (!mm_optimizer_config_check (&config.optimizer, &error))
+    usage_error ("%s", error->message);
+  parse_schedule (&config.schedule);
+
+  load_data (&train, &test);
+  model = make_model (train);
+
+  if (opts.loss == NULL || g_ascii_strcasecmp (opts.loss, "ce") == 0 ||
+      g_ascii_strcasecmp (opts.loss, "cross-entropy") == 0)
+    {
+      inner = mm_loss_cross_entropy_new (opts.label_smoothing, &error);
+      if (inner == NULL)
+        usage_error ("%s", error->message);
+    }
+  else if (g_ascii_strcasecmp (opts.loss, "mse") == 0)
+    {
+      if (opts.label_smoothing != 0)
+        usage_error ("--label-smoothing goes with the cross-entropy loss");
+      inner = mm_loss_mse_new ();
+    }
+  else
+    usage_error ("unknown loss '%s' (ce, mse)", opts.loss);
+  loss = mm_loss_one_hot_new (inner, mm_dataset_get_n_classes (train), &error);
+  if (loss == NULL)
+    fail (error);
+
+  config.model = model;
+  config.loss = loss;
+  config.train = train;
+  config.test = test;
+  config.l1 = opts.l1;
+  config.l2 = opts.l2;
+  config.penalize_biases = opts.penalize_biases;
+  config.batch_size = (gsize) opts.batch_size;
+  config.epochs = (guint) opts.epochs;
+  config.seed = (guint32) opts.seed;
+  config.init = init;
+  config.threads = (guint) opts.threads;
+  if (opts.load)
+    {
+      config.initial_params = mm_params_load_safetensors (opts.load, NULL, &error);
+      if (config.initial_params == NULL)
+        fail (error);
+    }
+
+  trainer = mm_trainer_new (&config, &error);
+  g_clear_pointer (&config.initial_params, mm_params_unref);
+  if (trainer == NULL)
+    fail (error);
+
+  if (opts.log)
+    {
+      log = fopen (opts.log, "w");
+      if (log == NULL)
+        {
+          fprintf (stderr, "myml-train: cannot write %s: %s\n", opts.log, g_strerror (errno));
+          mm_trainer_free (trainer);
+          return 1;
+        }
+      fprintf (log, "step,epoch,loss,data_loss,penalty,lr\n");
+    }
+
+  tty = !opts.quiet && isatty (STDERR_FILENO);
+  if (!opts.json)
+    {
+      g_autofree char *m = mm_module_to_string (model);
+      g_autofree char *o = mm_optimizer_config_to_string (&config.optimizer);
+      g_autofree char *l = mm_loss_to_string (loss);
+      printf ("model: %s (%" G_GSIZE_FORMAT " parameters)\nloss: %s\noptimizer: %s\n"
+              "data: %s, %" G_GSIZE_FORMAT " training samples%s, batch %" G_GSIZE_FORMAT ", %u epochs, seed %u\n",
+              m, mm_module_count_params (model), l, o, mm_dataset_get_name (train),
+              mm_dataset_get_n_samples (train), test ? "" : " (no test set)",
+              config.batch_size, config.epochs, config.seed);
+      fflush (stdout);
+    }
+
+  signal (SIGINT, on_sigint);
+  mm_trainer_start (trainer);
+  for (gboolean over = FALSE; !over;)
+    {
+      g_autoptr(GArray) records = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+      const MmTrainerRecord *last_step = NULL;
+
+      g_usleep (tty ? 100000 : 50000);
+      if (interrupted)
+        {
+          mm_trainer_stop (trainer);
+          interrupted = 0;
+        }
+      mm_trainer_drain (trainer, records);
+      for (guint i = 0; i < records->len; i++)
+        {
+          const MmTrainerRecord *r = &g_array_index (records, MmTrainerRecord, i);
+          switch (r->kind)
+            {
+            case MM_RECORD_STEP:
+              last_step = r;
+              break;
+            case MM_RECORD_EPOCH:
+              print_epoch (r, config.epochs, bar_shown);
+              bar_shown = FALSE;
+              last_step = NULL;
+              break;
+            case MM_RECORD_STATE:
+              if (r->state == MM_TRAINER_FINISHED || r->state == MM_TRAINER_STOPPED ||
+                  r->state == MM_TRAINER_DIVERGED || r->state == MM_TRAINER_FAILED)
+                {
+                  over = TRUE;
+                  final_state = r->state;
+                  g_strlcpy (final_message, r->message, sizeof final_message);
+                }
+              break;
+            default:
+              break;
+            }
+        }
+      if (log && !write_log (trainer, log, &logged, &error))
+        {
+          fprintf (stderr, "myml-train: %s\n", error->message);
+          g_clear_error (&error);
+          fclose (log);
+          log = NULL;
+        }
+      if (tty && last_step && !over)
+        {
+          draw_bar (last_step, config.epochs);
+          bar_shown = TRUE;
+        }
+    }
+  mm_trainer_wait (trainer);
+  if (bar_shown)
+    fprintf (stderr, "\r%*s\r", 110, "");
+  if (log)
+    fclose (log);
+
+  if (final_state != MM_TRAINER_FINISHED)
+    fprintf (stderr, "myml-train: %s\n", final_message);
+
+  if (opts.save && final_state != MM_TRAINER_FAILED)
+    {
+      g_autoptr(MmParams) params = mm_trainer_snapshot_params (trainer);
+      g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree char *m = mm_module_to_string (model);
+
+      g_hash_table_insert (meta, "myml.model", m);
+      if (!mm_params_save_safetensors (params, meta, opts.save, &error))
+        {
+          fprintf (stderr, "myml-train: %s\n", error->message);
+          mm_trainer_free (trainer);
+          return 1;
+        }
+      if (!opts.json)
+        printf ("saved the weights to %s\n", opts.save);
+    }
+  mm_trainer_free (trainer);
+  return final_state == MM_TRAINER_FINISHED || final_state == MM_TRAINER_STOPPED ? 0 : 1;
+}

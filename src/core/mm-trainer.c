@@ -1,0 +1,735 @@
+/* mm-trainer.c — training on a worker thread.
+ *
+ * Locking: one mutex guards everything the two sides share (state, commands,
+ * the record queue, the history). The worker holds it only to read commands
+ * and to append results, never while it computes; the consumer holds it only
+ * to copy. The optimizer, the data loader and the graphs belong to the worker
+ * alone; parameter snapshots go through the optimizer's own lock.
+ */
+#include "mm-trainer.h"
+#include "mm-error.h"
+#include "mm-data-loader.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#define QUEUE_CAPACITY 256
+#define SMOOTHING 0.98
+
+struct _MmTrainer {
+  MmTrainerConfig config;
+  MmOptimizer *opt;
+  MmDataLoader *loader;
+  guint n_classes;
+
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  MmTrainerState state;
+  gboolean stop_requested;
+  guint step_budget;          /* batches to run while paused (step once) */
+  guint delay_ms;
+  double pending_lr;          /* NaN: none */
+  double lr;                  /* as last applied or requested */
+
+  MmTrainerRecord queue[QUEUE_CAPACITY];
+  guint q_head, q_len;
+  GArray *history;            /* MmStepPoint */
+  GArray *epochs;             /* MmTrainerRecord */
+  MmTrainerRecord progress;
+};
+
+static const char *state_names[] = {
+  [MM_TRAINER_READY] = "ready",
+  [MM_TRAINER_RUNNING] = "running",
+  [MM_TRAINER_PAUSED] = "paused",
+  [MM_TRAINER_FINISHED] = "finished",
+  [MM_TRAINER_STOPPED] = "stopped",
+  [MM_TRAINER_DIVERGED] = "diverged",
+  [MM_TRAINER_FAILED] = "failed",
+};
+
+const char *
+mm_trainer_state_name (MmTrainerState state)
+{
+  g_return_val_if_fail (state < G_N_ELEMENTS (state_names), NULL);
+  return state_names[state];
+}
+
+void
+mm_set_num_threads (guint n)
+{
+  if (n > 0)
+    openblas_set_num_threads ((int) n);
+}
+
+void
+mm_trainer_config_init (MmTrainerConfig *config)
+{
+  memset (config, 0, sizeof *config);
+  mm_optimizer_config_init (&config->optimizer, MM_OPTIMIZER_SGD);
+  config->batch_size = 64;
+  config->epochs = 10;
+  config->seed = 42;
+  config->init = MM_INIT_XAVIER_UNIFORM;
+}
+
+void
+mm_trainer_config_clear (MmTrainerConfig *config)
+{
+  g_clear_pointer (&config->model, mm_module_unref);
+  g_clear_pointer (&config->loss, mm_loss_unref);
+  g_clear_pointer (&config->train, mm_dataset_unref);
+  g_clear_pointer (&config->test, mm_dataset_unref);
+  g_clear_pointer (&config->initial_params, mm_params_unref);
+}
+
+static void
+config_copy (MmTrainerConfig       *dst,
+             const MmTrainerConfig *src)
+{
+  *dst = *src;
+  dst->model = mm_module_ref (src->model);
+  dst->loss = mm_loss_ref (src->loss);
+  dst->train = mm_dataset_ref (src->train);
+  dst->test = src->test ? mm_dataset_ref (src->test) : NULL;
+  dst->initial_params = src->initial_params ? mm_params_ref (src->initial_params) : NULL;
+  if (dst->eval_batch_size == 0)
+    dst->eval_batch_size = 1000;
+}
+
+/* The network must give one score per class for every sample. */
+static gboolean
+check_model (const MmTrainerConfig *c,
+             guint                  n_classes,
+             GError               **error)
+{
+  const MmShape *sample = mm_dataset_get_sample_shape (c->train);
+  MmShape in, out;
+  g_autofree char *got = NULL;
+
+  mm_shape_scalar (&in);
+  in.ndim = sample->ndim + 1;
+  in.dim[0] = c->batch_size;
+  for (guint i = 0; i < sample->ndim; i++)
+    in.dim[i + 1] = sample->dim[i];
+  if (!mm_module_output_shape (c->model, &in, &out, error))
+    return FALSE;
+  if (out.ndim == 2 && out.dim[0] == c->batch_size && out.dim[1] == n_classes)
+    return TRUE;
+  got = mm_shape_to_string (&out);
+  if (out.ndim == 2)
+    g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                 "The last layer gives %" G_GSIZE_FORMAT " outputs per sample, but the data has %u classes: "
+                 "the network must end with one output per class", out.dim[1], n_classes);
+  else
+    g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                 "The network gives outputs of shape %s, but it must give (batch, %u): one score per class "
+                 "(add Flatten and a Linear layer with %u outputs)", got, n_classes, n_classes);
+  return FALSE;
+}
+
+MmTrainer *
+mm_trainer_new (const MmTrainerConfig *config,
+                GError               **error)
+{
+  g_autoptr(MmParams) params = NULL;
+  MmTrainer *t;
+  guint n_classes;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (config->model != NULL && config->loss != NULL && config->train != NULL, NULL);
+
+  if (!mm_loss_takes_class_indices (config->loss))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The trainer feeds class indices: wrap the loss in a one-hot encoding");
+      return NULL;
+    }
+  n_classes = mm_loss_get_n_classes (config->loss);
+  if (mm_dataset_get_n_classes (config->train) > n_classes ||
+      (config->test && mm_dataset_get_n_classes (config->test) > n_classes))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The data has %u classes, but the loss expects %u",
+                   mm_dataset_get_n_classes (config->train), n_classes);
+      return NULL;
+    }
+  if (mm_dataset_get_n_samples (config->train) == 0)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, "The training data has no samples");
+      return NULL;
+    }
+  if (config->batch_size == 0 || config->epochs == 0)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The batch size and the number of epochs must be at least 1");
+      return NULL;
+    }
+  if (!check_model (config, n_classes, error))
+    return NULL;
+
+  if (config->initial_params != NULL)
+    params = mm_params_ref (config->initial_params);
+  else
+    {
+      g_autoptr(GArray) specs = mm_module_get_params (config->model);
+      params = mm_params_init (specs, config->init, config->seed, error);
+      if (params == NULL)
+        return NULL;
+    }
+
+  t = g_new0 (MmTrainer, 1);
+  config_copy (&t->config, config);
+  t->n_classes = n_classes;
+  g_mutex_init (&t->lock);
+  g_cond_init (&t->cond);
+  t->history = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  t->epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  t->pending_lr = NAN;
+  t->lr = config->optimizer.lr;
+  t->state = MM_TRAINER_READY;
+
+  t->opt = mm_optimizer_new (&config->optimizer, config->model, config->loss, params, error);
+  if (t->opt == NULL || !mm_optimizer_set_penalties (t->opt, config->l1, config->l2,
+                                                     config->penalize_biases, error))
+    goto fail;
+  t->loader = mm_data_loader_new (config->train, config->batch_size, TRUE, config->seed,
+                                  config->drop_last, error);
+  if (t->loader == NULL)
+    goto fail;
+  if (mm_data_loader_get_n_batches (t->loader) == 0)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The batch size %" G_GSIZE_FORMAT " is larger than the %" G_GSIZE_FORMAT
+                   " training samples and the last partial batch is dropped: no batch is left",
+                   config->batch_size, mm_dataset_get_n_samples (config->train));
+      goto fail;
+    }
+  t->progress.kind = MM_RECORD_STEP;
+  t->progress.n_batches = mm_data_loader_get_n_batches (t->loader);
+  t->progress.lr = t->lr;
+  t->progress.eta = NAN;
+  t->progress.batch_accuracy = NAN;
+  return t;
+
+fail:
+  mm_trainer_free (t);
+  return NULL;
+}
+
+void
+mm_trainer_free (MmTrainer *t)
+{
+  if (t == NULL)
+    return;
+  mm_trainer_stop (t);
+  mm_trainer_wait (t);
+  mm_optimizer_free (t->opt);
+  if (t->loader)
+    mm_data_loader_unref (t->loader);
+  mm_trainer_config_clear (&t->config);
+  g_array_unref (t->history);
+  g_array_unref (t->epochs);
+  g_mutex_clear (&t->lock);
+  g_cond_clear (&t->cond);
+  g_free (t);
+}
+
+/* ---- The record queue (lock held) ---------------------------------------- */
+
+static void
+queue_push_locked (MmTrainer             *t,
+                   const MmTrainerRecord *r)
+{
+  if (t->q_len == QUEUE_CAPACITY)
+    {
+      guint newest = (t->q_head + t->q_len - 1) % QUEUE_CAPACITY;
+      MmTrainerRecord *last = &t->queue[newest];
+
+      /* The consumer is behind. A step record only updates the newest step
+       * record (the history keeps every point); anything else makes room by
+       * dropping the oldest record, which the history or the state also keeps. */
+      if (r->kind == MM_RECORD_STEP && last->kind == MM_RECORD_STEP)
+        {
+          guint merged = last->n_merged + r->n_merged;
+          *last = *r;
+          last->n_merged = merged;
+          return;
+        }
+      t->q_head = (t->q_head + 1) % QUEUE_CAPACITY;
+      t->q_len--;
+    }
+  t->queue[(t->q_head + t->q_len) % QUEUE_CAPACITY] = *r;
+  t->q_len++;
+}
+
+static void
+push_state_locked (MmTrainer      *t,
+                   MmTrainerState  state,
+                   const char     *message)
+{
+  MmTrainerRecord r = t->progress;
+
+  t->state = state;
+  r.kind = MM_RECORD_STATE;
+  r.state = state;
+  g_strlcpy (r.message, message ? message : "", sizeof r.message);
+  queue_push_locked (t, &r);
+  g_cond_broadcast (&t->cond);
+}
+
+guint
+mm_trainer_drain (MmTrainer *t,
+                  GArray    *records)
+{
+  guint n;
+
+  g_return_val_if_fail (t != NULL && records != NULL, 0);
+  g_mutex_lock (&t->lock);
+  n = t->q_len;
+  for (guint i = 0; i < n; i++)
+    g_array_append_val (records, t->queue[(t->q_head + i) % QUEUE_CAPACITY]);
+  t->q_head = 0;
+  t->q_len = 0;
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
+guint
+mm_trainer_get_history (MmTrainer *t,
+                        guint64    from,
+                        GArray    *points)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (t != NULL && points != NULL, 0);
+  g_mutex_lock (&t->lock);
+  if (from < t->history->len)
+    {
+      n = t->history->len - (guint) from;
+      g_array_append_vals (points, &g_array_index (t->history, MmStepPoint, from), n);
+    }
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
+guint
+mm_trainer_get_epochs (MmTrainer *t,
+                       guint      from,
+                       GArray    *records)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (t != NULL && records != NULL, 0);
+  g_mutex_lock (&t->lock);
+  if (from < t->epochs->len)
+    {
+      n = t->epochs->len - from;
+      g_array_append_vals (records, &g_array_index (t->epochs, MmTrainerRecord, from), n);
+    }
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
+MmTrainerRecord
+mm_trainer_get_progress (MmTrainer *t)
+{
+  MmTrainerRecord r;
+
+  g_mutex_lock (&t->lock);
+  r = t->progress;
+  r.state = t->state;
+  g_mutex_unlock (&t->lock);
+  return r;
+}
+
+MmTrainerState
+mm_trainer_get_state (MmTrainer *t)
+{
+  MmTrainerState s;
+
+  g_return_val_if_fail (t != NULL, MM_TRAINER_FAILED);
+  g_mutex_lock (&t->lock);
+  s = t->state;
+  g_mutex_unlock (&t->lock);
+  return s;
+}
+
+MmParams *
+mm_trainer_snapshot_params (MmTrainer *t)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  return mm_optimizer_snapshot_params (t->opt);
+}
+
+MmModule *
+mm_trainer_get_model (MmTrainer *t)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  return t->config.model;
+}
+
+gsize
+mm_trainer_get_n_batches (MmTrainer *t)
+{
+  g_return_val_if_fail (t != NULL, 0);
+  return mm_data_loader_get_n_batches (t->loader);
+}
+
+/* ---- The worker ----------------------------------------------------------- */
+
+/* Waits while paused. Returns FALSE when the worker should end. Lock held. */
+static gboolean
+wait_for_go_locked (MmTrainer *t)
+{
+  for (;;)
+    {
+      if (t->stop_requested)
+        return FALSE;
+      if (t->state == MM_TRAINER_RUNNING)
+        return TRUE;
+      if (t->state == MM_TRAINER_PAUSED && t->step_budget > 0)
+        {
+          t->step_budget--;
+          return TRUE;
+        }
+      g_cond_wait (&t->cond, &t->lock);
+    }
+}
+
+static gboolean
+evaluate (MmTrainer *t,
+          MmDataset *ds,
+          double    *loss,
+          double    *accuracy,
+          GError   **error)
+{
+  gsize n = mm_dataset_get_n_samples (ds);
+  gsize bs = t->config.eval_batch_size;
+  g_autofree gsize *idx = g_new (gsize, MAX (MIN (bs, n), 1));
+  double loss_sum = 0.0;
+  gsize correct = 0;
+
+  for (gsize start = 0; start < n; start += bs)
+    {
+      gsize m = MIN (bs, n - start);
+      g_autoptr(MmTensor) x = NULL;
+      g_autoptr(MmTensor) y = NULL;
+      double l;
+      gsize c;
+
+      for (gsize i = 0; i < m; i++)
+        idx[i] = start + i;
+      if (!mm_dataset_get_batch (ds, idx, m, &x, &y, error) ||
+          !mm_optimizer_evaluate (t->opt, x, y, &l, &c, error))
+        return FALSE;
+      loss_sum += l * (double) m;
+      correct += c;
+    }
+  *loss = n > 0 ? loss_sum / (double) n : NAN;
+  *accuracy = n > 0 ? (double) correct / (double) n : NAN;
+  return TRUE;
+}
+
+static gpointer
+worker (gpointer data)
+{
+  MmTrainer *t = data;
+  const gsize n_batches = mm_data_loader_get_n_batches (t->loader);
+  const guint64 total_steps = (guint64) n_batches * t->config.epochs;
+  double elapsed = 0.0, ema = 0.0, ema_weight = 0.0;
+  gsize samples = 0;
+  guint64 step = 0;
+  MmTrainerState end_state = MM_TRAINER_FINISHED;
+  char message[256] = "";
+
+  mm_set_num_threads (t->config.threads);
+
+  for (guint epoch = 0; epoch < t->config.epochs && end_state == MM_TRAINER_FINISHED; epoch++)
+    {
+      double epoch_loss = 0.0, epoch_start = elapsed;
+      gsize epoch_correct = 0, epoch_samples = 0, batch = 0;
+      double lr;
+
+      mm_data_loader_start_epoch (t->loader, epoch);
+      g_mutex_lock (&t->lock);
+      if (t->config.schedule.kind != MM_SCHEDULE_CONSTANT)
+        t->pending_lr = mm_schedule_lr (&t->config.schedule, t->config.optimizer.lr, epoch);
+      g_mutex_unlock (&t->lock);
+
+      for (;;)
+        {
+          g_autoptr(MmTensor) x = NULL;
+          g_autoptr(MmTensor) y = NULL;
+          g_autoptr(MmStepInfo) info = NULL;
+          g_autoptr(GError) error = NULL;
+          const char *bad = NULL;
+          gint64 t0;
+          double loss, dt;
+          gsize correct, bs;
+          MmTrainerRecord r;
+          MmStepPoint point;
+          gboolean go;
+
+          g_mutex_lock (&t->lock);
+          go = wait_for_go_locked (t);
+          if (go && !isnan (t->pending_lr))
+            {
+              mm_optimizer_set_lr (t->opt, t->pending_lr);
+              t->pending_lr = NAN;
+            }
+          g_mutex_unlock (&t->lock);
+          if (!go)
+            {
+              end_state = MM_TRAINER_STOPPED;
+              break;
+            }
+
+          t0 = g_get_monotonic_time ();
+          if (!mm_data_loader_next (t->loader, &x, &y))
+            break; /* end of the epoch */
+          lr = mm_optimizer_get_lr (t->opt);
+          info = mm_optimizer_prepare_step (t->opt, x, y, &error);
+          if (info == NULL)
+            {
+              end_state = MM_TRAINER_FAILED;
+              g_snprintf (message, sizeof message, "%s", error->message);
+              break;
+            }
+          loss = mm_step_info_get_loss (info);
+          if (!isfinite (loss) || !mm_params_all_finite (info->gradients, &bad))
+            {
+              g_autofree char *what = isfinite (loss)
+                ? g_strdup_printf ("the gradient of %s became NaN or infinite", bad)
+                : g_strdup_printf ("the loss became %s", isnan (loss) ? "NaN" : "infinite");
+              end_state = MM_TRAINER_DIVERGED;
+              g_snprintf (message, sizeof message,
+                          "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
+                          "%s. Try a smaller learning rate.", step + 1, epoch + 1, batch + 1, what);
+              break;
+            }
+          if (!mm_optimizer_perform_step (t->opt, info, &error))
+            {
+              end_state = MM_TRAINER_FAILED;
+              g_snprintf (message, sizeof message, "%s", error->message);
+              break;
+            }
+          step++;
+          batch++;
+          bs = x->shape.dim[0];
+          correct = mm_step_info_count_correct (info);
+          dt = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+          elapsed += dt;
+          samples += bs;
+          epoch_samples += bs;
+          epoch_loss += mm_step_info_get_data_loss (info) * (double) bs;
+          epoch_correct += correct;
+          ema = SMOOTHING * ema + (1.0 - SMOOTHING) * loss;
+          ema_weight = SMOOTHING * ema_weight + (1.0 - SMOOTHING);
+
+          memset (&r, 0, sizeof r);
+          r.kind = MM_RECORD_STEP;
+          r.step = step;
+          r.epoch = epoch;
+          r.batch = batch;
+          r.n_batches = n_batches;
+          r.n_merged = 1;
+          r.loss = loss;
+          r.data_loss = mm_step_info_get_data_loss (info);
+          r.penalty = mm_step_info_get_penalty (info);
+          r.smoothed_loss = ema / ema_weight;
+          r.batch_accuracy = (double) correct / (double) bs;
+          r.lr = lr;
+          r.elapsed = elapsed;
+          r.samples_per_second = elapsed > 0 ? samples / elapsed : 0.0;
+          r.eta = r.samples_per_second > 0
+                  ? (double) (total_steps - step) * ((double) samples / step) / r.samples_per_second : NAN;
+          r.train_loss = r.train_accuracy = r.test_loss = r.test_accuracy = NAN;
+          point = (MmStepPoint) { step, epoch, (float) loss, (float) r.data_loss, (float) r.penalty, (float) lr };
+
+          g_mutex_lock (&t->lock);
+          r.state = t->state;
+          g_array_append_val (t->history, point);
+          t->progress = r;
+          queue_push_locked (t, &r);
+          if (t->delay_ms > 0)
+            {
+              gint64 until = g_get_monotonic_time () + (gint64) t->delay_ms * 1000;
+              while (!t->stop_requested && t->state == MM_TRAINER_RUNNING &&
+                     g_cond_wait_until (&t->cond, &t->lock, until))
+                ;
+            }
+          g_mutex_unlock (&t->lock);
+
+          if (!mm_params_all_finite (mm_optimizer_get_params (t->opt), &bad))
+            {
+              end_state = MM_TRAINER_DIVERGED;
+              g_snprintf (message, sizeof message,
+                          "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
+                          "the parameter %s became NaN or infinite. Try a smaller learning rate.",
+                          step, epoch + 1, batch, bad);
+              break;
+            }
+        }
+
+      if (end_state != MM_TRAINER_FINISHED)
+        break;
+
+      /* The epoch is complete: its metrics. */
+      {
+        MmTrainerRecord r = t->progress;
+        g_autoptr(GError) error = NULL;
+
+        r.kind = MM_RECORD_EPOCH;
+        r.epoch = epoch;
+        r.train_loss = epoch_samples > 0 ? epoch_loss / (double) epoch_samples : NAN;
+        r.train_accuracy = epoch_samples > 0 ? (double) epoch_correct / (double) epoch_samples : NAN;
+        r.test_loss = r.test_accuracy = NAN;
+        r.epoch_seconds = elapsed - epoch_start;
+        if (t->config.test != NULL && !evaluate (t, t->config.test, &r.test_loss, &r.test_accuracy, &error))
+          {
+            end_state = MM_TRAINER_FAILED;
+            g_snprintf (message, sizeof message, "%s", error->message);
+            break;
+          }
+        g_mutex_lock (&t->lock);
+        r.state = t->state;
+        g_array_append_val (t->epochs, r);
+        queue_push_locked (t, &r);
+        g_mutex_unlock (&t->lock);
+      }
+    }
+
+  g_mutex_lock (&t->lock);
+  if (end_state == MM_TRAINER_FINISHED)
+    g_snprintf (message, sizeof message, "Finished %u epochs", t->config.epochs);
+  else if (end_state == MM_TRAINER_STOPPED)
+    g_snprintf (message, sizeof message, "Stopped at step %" G_GUINT64_FORMAT, step);
+  push_state_locked (t, end_state, message);
+  g_mutex_unlock (&t->lock);
+  return NULL;
+}
+
+static void
+ensure_thread_locked (MmTrainer *t)
+{
+  if (t->thread == NULL)
+    t->thread = g_thread_new ("myml-trainer", worker, t);
+}
+
+static gboolean
+is_over (MmTrainerState s)
+{
+  return s == MM_TRAINER_FINISHED || s == MM_TRAINER_STOPPED ||
+         s == MM_TRAINER_DIVERGED || s == MM_TRAINER_FAILED;
+}
+
+void
+mm_trainer_start (MmTrainer *t)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  if (!is_over (t->state) && !t->stop_requested && t->state != MM_TRAINER_RUNNING)
+    {
+      push_state_locked (t, MM_TRAINER_RUNNING, NULL);
+      ensure_thread_locked (t);
+    }
+  g_mutex_unlock (&t->lock);
+}
+
+void
+mm_trainer_resume (MmTrainer *t)
+{
+  mm_trainer_start (t);
+}
+
+void
+mm_trainer_pause (MmTrainer *t)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  if (t->state == MM_TRAINER_RUNNING || t->state == MM_TRAINER_READY)
+    push_state_locked (t, MM_TRAINER_PAUSED, NULL);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+mm_trainer_step_once (MmTrainer *t)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  if (!is_over (t->state) && !t->stop_requested)
+    {
+      if (t->state != MM_TRAINER_PAUSED)
+        push_state_locked (t, MM_TRAINER_PAUSED, NULL);
+      t->step_budget++;
+      ensure_thread_locked (t);
+      g_cond_broadcast (&t->cond);
+    }
+  g_mutex_unlock (&t->lock);
+}
+
+void
+mm_trainer_stop (MmTrainer *t)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  t->stop_requested = TRUE;
+  if (t->thread == NULL && !is_over (t->state))
+    push_state_locked (t, MM_TRAINER_STOPPED, "Stopped before it started");
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+mm_trainer_wait (MmTrainer *t)
+{
+  GThread *thread;
+
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  thread = g_steal_pointer (&t->thread);
+  g_mutex_unlock (&t->lock);
+  if (thread != NULL)
+    g_thread_join (thread);
+}
+
+void
+mm_trainer_set_lr (MmTrainer *t,
+                   double     lr)
+{
+  g_return_if_fail (t != NULL);
+  if (!(lr >= 0.0) || !isfinite (lr))
+    return;
+  g_mutex_lock (&t->lock);
+  t->pending_lr = lr;
+  t->lr = lr;
+  /* A new base for the schedule too, so the next epoch does not undo it. */
+  t->config.optimizer.lr = lr;
+  g_mutex_unlock (&t->lock);
+}
+
+double
+mm_trainer_get_lr (MmTrainer *t)
+{
+  double lr;
+
+  g_return_val_if_fail (t != NULL, NAN);
+  g_mutex_lock (&t->lock);
+  lr = t->lr;
+  g_mutex_unlock (&t->lock);
+  return lr;
+}
+
+void
+mm_trainer_set_step_delay (MmTrainer *t,
+                           guint      milliseconds)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  t->delay_ms = milliseconds;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
