@@ -166,7 +166,7 @@ gradcheck (const char        *what,
           worst = MAX (worst, err / tol);
           if (!(err <= tol))
             {
-              g_test_fail_printf ("%s: ∂L/∂x%u[%" G_GSIZE_FORMAT "] is %.7g, finite differences "
+              g_test_fail_printf ("%s: dL/dx%u[%" G_GSIZE_FORMAT "] is %.7g, finite differences "
                                   "give %.7g (x = %.7g)", what, i, k, ana, num, x0);
               break;
             }

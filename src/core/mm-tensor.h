@@ -15,9 +15,12 @@ G_BEGIN_DECLS
 /* TensorDot of two 8-axis tensors with d = 0 has 16 axes. */
 #define MM_MAX_DIMS 16
 
-/* Upper bound on the number of elements of one tensor (2^31 floats = 8 GiB):
- * anything larger is refused with MM_ERROR_TOO_LARGE instead of being tried. */
-#define MM_MAX_ELEMENTS ((gsize) 1 << 31)
+/* Upper bound on the number of elements of one tensor (2^31 − 1 floats, 8 GiB):
+ * anything larger is refused with MM_ERROR_TOO_LARGE instead of being tried.
+ * It is G_MAXINT, not 2^31, because CBLAS takes every dimension and leading
+ * dimension as an int: a 2^31-element axis would reach sgemm as a negative
+ * number. */
+#define MM_MAX_ELEMENTS ((gsize) G_MAXINT)
 
 typedef struct {
   guint ndim;
