@@ -13,15 +13,17 @@
 void
 mm_adam_update (const MmOptimizerConfig *c,
                 MmParamState            *st,
-                float                   *p,
-                const float             *grad)
+                float                   *p_,
+                const float             *grad_)
 {
+  float *restrict p = p_;
+  const float *restrict grad = grad_;
   const float b1 = (float) c->beta1, b2 = (float) c->beta2, eps = (float) c->eps;
   const float wd = (float) c->weight_decay;
   const gboolean decoupled = c->decoupled_weight_decay;
-  float *m = mm_param_state_buffer (st, &st->buf1);
-  float *v = mm_param_state_buffer (st, &st->buf2);
-  float *vmax = c->amsgrad ? mm_param_state_buffer (st, &st->buf3) : NULL;
+  float *restrict m = mm_param_state_buffer (st, &st->buf1);
+  float *restrict v = mm_param_state_buffer (st, &st->buf2);
+  float *restrict vmax = c->amsgrad ? mm_param_state_buffer (st, &st->buf3) : NULL;
   double t = (double) (st->step + 1);
   const float step_size = (float) (c->lr / (1.0 - pow (c->beta1, t)));
   const float bc2_sqrt = (float) sqrt (1.0 - pow (c->beta2, t));

@@ -12,14 +12,16 @@
 void
 mm_rmsprop_update (const MmOptimizerConfig *c,
                    MmParamState            *st,
-                   float                   *p,
-                   const float             *grad)
+                   float                   *p_,
+                   const float             *grad_)
 {
+  float *restrict p = p_;
+  const float *restrict grad = grad_;
   const float lr = (float) c->lr, wd = (float) c->weight_decay, alpha = (float) c->alpha;
   const float eps = (float) c->eps, mu = (float) c->momentum;
-  float *sq = mm_param_state_buffer (st, &st->buf1);
-  float *avg = c->centered ? mm_param_state_buffer (st, &st->buf2) : NULL;
-  float *buf = mu > 0.0f ? mm_param_state_buffer (st, &st->buf3) : NULL;
+  float *restrict sq = mm_param_state_buffer (st, &st->buf1);
+  float *restrict avg = c->centered ? mm_param_state_buffer (st, &st->buf2) : NULL;
+  float *restrict buf = mu > 0.0f ? mm_param_state_buffer (st, &st->buf3) : NULL;
 
   for (gsize i = 0; i < st->n; i++)
     {

@@ -9,25 +9,37 @@
 void
 mm_sgd_update (const MmOptimizerConfig *c,
                MmParamState            *st,
-               float                   *p,
-               const float             *grad)
+               float                   *p_,
+               const float             *grad_)
 {
+  float *restrict p = p_;
+  const float *restrict grad = grad_;
   const float lr = (float) c->lr, wd = (float) c->weight_decay;
   const float mu = (float) c->momentum, damp = (float) c->dampening;
-  const gboolean first = st->step == 0;
-  float *buf = mu != 0.0f ? mm_param_state_buffer (st, &st->buf1) : NULL;
+  const gsize n = st->n;
 
-  for (gsize i = 0; i < st->n; i++)
+  if (mu == 0.0f)
     {
-      float g = grad[i];
-      if (wd != 0.0f)
-        g += wd * p[i];
-      if (buf != NULL)
+      if (wd == 0.0f)
+        for (gsize i = 0; i < n; i++)
+          p[i] -= lr * grad[i];
+      else
+        for (gsize i = 0; i < n; i++)
+          p[i] -= lr * (grad[i] + wd * p[i]);
+    }
+  else
+    {
+      float *restrict buf = mm_param_state_buffer (st, &st->buf1);
+      /* The buffer starts as the first gradient itself (torch's clone). */
+      const float keep = st->step == 0 ? 0.0f : mu;
+      const float take = st->step == 0 ? 1.0f : 1.0f - damp;
+
+      for (gsize i = 0; i < n; i++)
         {
-          buf[i] = first ? g : mu * buf[i] + (1.0f - damp) * g;
-          g = c->nesterov ? g + mu * buf[i] : buf[i];
+          float g = grad[i] + wd * p[i];
+          buf[i] = keep * buf[i] + take * g;
+          p[i] -= lr * (c->nesterov ? g + mu * buf[i] : buf[i]);
         }
-      p[i] -= lr * g;
     }
   st->step++;
 }

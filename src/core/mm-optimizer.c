@@ -192,24 +192,29 @@ mm_step_info_free (MmStepInfo *info)
 float
 mm_step_info_get_loss (MmStepInfo *info)
 {
-  return mm_tensor_item (mm_node_get_value (info->loss));
+  return info->loss_value;
 }
 
 float
 mm_step_info_get_data_loss (MmStepInfo *info)
 {
-  return mm_tensor_item (mm_node_get_value (info->data_loss));
+  return info->data_loss_value;
 }
 
 float
 mm_step_info_get_penalty (MmStepInfo *info)
 {
-  float p = 0.0f;
-  if (info->l1_penalty)
-    p += mm_tensor_item (mm_node_get_value (info->l1_penalty));
-  if (info->l2_penalty)
-    p += mm_tensor_item (mm_node_get_value (info->l2_penalty));
-  return p;
+  return info->penalty_value;
+}
+
+void
+mm_step_info_release_graph (MmStepInfo *info)
+{
+  g_clear_pointer (&info->output, mm_node_unref);
+  g_clear_pointer (&info->data_loss, mm_node_unref);
+  g_clear_pointer (&info->l1_penalty, mm_node_unref);
+  g_clear_pointer (&info->l2_penalty, mm_node_unref);
+  g_clear_pointer (&info->loss, mm_node_unref);
 }
 
 gsize
@@ -238,7 +243,7 @@ mm_count_correct (const MmTensor *scores,
 gsize
 mm_step_info_count_correct (MmStepInfo *info)
 {
-  return mm_count_correct (mm_node_get_value (info->output), info->targets);
+  return info->n_correct;
 }
 
 /* ---- The optimizer ---------------------------------------------------- */
@@ -467,6 +472,13 @@ mm_optimizer_prepare_step (MmOptimizer  *opt,
       mm_params_set (info->gradients, mm_params_get_name (opt->params, i), grads[i]);
       mm_tensor_unref (grads[i]);
     }
+  info->loss_value = mm_tensor_item (mm_node_get_value (info->loss));
+  info->data_loss_value = mm_tensor_item (mm_node_get_value (info->data_loss));
+  if (info->l1_penalty)
+    info->penalty_value += mm_tensor_item (mm_node_get_value (info->l1_penalty));
+  if (info->l2_penalty)
+    info->penalty_value += mm_tensor_item (mm_node_get_value (info->l2_penalty));
+  info->n_correct = mm_count_correct (mm_node_get_value (info->output), y);
   return g_steal_pointer (&info);
 }
 

@@ -81,6 +81,11 @@ typedef struct {
   MmNode   *loss;
   MmParams *gradients;       /* ∂loss/∂parameter, same names and order as the parameters */
   MmTensor *targets;         /* as given to prepare_step */
+  /* The numbers, kept when the graph is released: */
+  float loss_value;
+  float data_loss_value;
+  float penalty_value;
+  gsize n_correct;           /* rows whose largest output is the target class */
 } MmStepInfo;
 
 void        mm_step_info_free           (MmStepInfo              *info);
@@ -89,6 +94,10 @@ float       mm_step_info_get_data_loss  (MmStepInfo              *info);
 float       mm_step_info_get_penalty    (MmStepInfo              *info);
 /* For class-index targets: how many rows' largest output is the target class. */
 gsize       mm_step_info_count_correct  (MmStepInfo              *info);
+/* Drops the graph (keeping the gradients and the numbers above). The graph
+ * holds the parameter tensors, so releasing it first lets perform_step update
+ * them in place instead of copying them (copy on write). */
+void        mm_step_info_release_graph  (MmStepInfo              *info);
 
 gsize       mm_count_correct            (const MmTensor          *scores,
                                          const MmTensor          *targets);

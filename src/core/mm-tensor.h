@@ -39,14 +39,17 @@ gboolean  mm_shape_equal      (const MmShape *a,
 char     *mm_shape_to_string  (const MmShape *shape);
 void      mm_shape_scalar     (MmShape       *shape);
 
-typedef struct {
+typedef struct _MmTensor MmTensor;
+
+struct _MmTensor {
   /*< private >*/
   gint ref_count;
+  MmTensor *owner;   /* a view borrows @owner's numbers (NULL: owns them) */
   /*< public, read-only >*/
   MmShape shape;
   gsize size;
   float *data;
-} MmTensor;
+};
 
 MmTensor *mm_tensor_new             (const MmShape  *shape,
                                      GError        **error);
@@ -63,6 +66,11 @@ MmTensor *mm_tensor_new_filled      (const MmShape  *shape,
                                      float           value,
                                      GError        **error);
 MmTensor *mm_tensor_copy            (const MmTensor *tensor);
+/* The same numbers under another shape of the same size, without copying.
+ * A view is never writable in place (mm_tensor_make_writable copies it). */
+MmTensor *mm_tensor_new_view        (MmTensor       *base,
+                                     const MmShape  *shape,
+                                     GError        **error);
 MmTensor *mm_tensor_ref             (MmTensor       *tensor);
 void      mm_tensor_unref           (MmTensor       *tensor);
 gboolean  mm_tensor_is_writable     (const MmTensor *tensor);

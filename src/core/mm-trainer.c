@@ -510,6 +510,7 @@ worker (gpointer data)
                           "%s. Try a smaller learning rate.", step + 1, epoch + 1, batch + 1, what);
               break;
             }
+          mm_step_info_release_graph (info);
           if (!mm_optimizer_perform_step (t->opt, info, &error))
             {
               end_state = MM_TRAINER_FAILED;
