@@ -371,6 +371,32 @@ def gen_mlp():
     cases.append(case)
 
 
+def gen_edge_cases():
+    """Conventions at the kinks, as torch has them (the gradient of |x| and
+    ReLU at 0 is 0, LeakyReLU's is the slope, x^0 is flat even at 0), and
+    TensorDot with an empty free axis on either side. Drawn last so that the
+    random numbers of the cases above do not depend on these."""
+    at_zero = f32([0.0, -0.0, 1.5, -2.0, 0.25, -0.75])
+    for name, kind, c, fn in (('Abs', 'Abs', None, torch.abs),
+                              ('ReLU', 'ReLU', None, torch.relu),
+                              ('LeakyReLU0.2', 'LeakyReLU', 0.2, lambda x: F.leaky_relu(x, c32(0.2))),
+                              ('Pow0', 'Pow', 0.0, lambda x: x ** 0.0),
+                              ('Pow1', 'Pow', 1.0, lambda x: x ** 1.0),
+                              ('Pow2', 'Pow', 2.0, lambda x: x ** 2.0),
+                              ('Pow3', 'Pow', 3.0, lambda x: x ** 3.0)):
+        case = Case('elementwise/%s/at-zero' % name, 'Elementwise')
+        case.param('kind', kind)
+        case.param('arity', 1)
+        if c is not None:
+            case.param('c', fmt(c))
+        run(case, fn, [at_zero])
+    for sa, sb in (((2, 3), (3, 0)), ((0, 3), (3, 2)), ((0,), (0,))):
+        case = Case('tensordot/d1/%s-%s' % (shape_name(sa), shape_name(sb)), 'TensorDot')
+        case.param('d', 1)
+        run(case, lambda a, b: torch.tensordot(a, b, dims=1), [normal(sa), normal(sb)],
+            names=['a', 'b'])
+
+
 def main():
     torch.set_default_dtype(torch.float64)
     gen_elementwise()
@@ -380,6 +406,7 @@ def main():
     gen_softmax()
     gen_readme()
     gen_mlp()
+    gen_edge_cases()
 
     paths = [c.path for c in cases]
     assert len(paths) == len(set(paths)), 'duplicate case names'

@@ -200,6 +200,7 @@ static const EwSpec ew_specs[] = {
   { "Sqrt", { MM_OP_SQRT, 1, 0 }, { DOM_POSITIVE } },
   { "Square", { MM_OP_SQUARE, 1, 0 }, { DOM_ANY } },
   { "Abs", { MM_OP_ABS, 1, 0 }, { DOM_AWAY } },
+  { "Pow0", { MM_OP_POW, 1, 0.0f }, { DOM_ANY } },
   { "Pow2", { MM_OP_POW, 1, 2.0f }, { DOM_ANY } },
   { "Pow3", { MM_OP_POW, 1, 3.0f }, { DOM_ANY } },
   { "Pow0.5", { MM_OP_POW, 1, 0.5f }, { DOM_POSITIVE } },
