@@ -325,6 +325,14 @@ mm_backward_dup_gradient (MmBackward *bw,
     }
 }
 
+MmTensor *
+mm_backward_ref_gradient (MmBackward *bw,
+                          MmNode     *node)
+{
+  const MmTensor *g = mm_backward_get_gradient (bw, node);
+  return g != NULL ? mm_tensor_ref ((MmTensor *) g) : NULL;
+}
+
 guint
 mm_backward_get_n_consumers (MmBackward *bw,
                              MmNode     *node)

@@ -75,6 +75,11 @@ const MmTensor       *mm_backward_get_gradient  (MmBackward       *bw,
 /* A new tensor with ∂L/∂node so far, zeros when nothing has arrived. */
 MmTensor             *mm_backward_dup_gradient  (MmBackward       *bw,
                                                  MmNode           *node);
+/* The gradient itself (a new reference, or NULL when nothing arrived):
+ * no copy. It may be shared, so call mm_tensor_make_writable() before
+ * changing it. */
+MmTensor             *mm_backward_ref_gradient  (MmBackward       *bw,
+                                                 MmNode           *node);
 /* How many visited nodes use @node as an input (for "accumulated from k of n"). */
 guint                 mm_backward_get_n_consumers (MmBackward     *bw,
                                                    MmNode         *node);

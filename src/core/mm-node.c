@@ -221,7 +221,11 @@ mm_node_get_gradients_against (MmNode          *root,
     return FALSE;
   mm_backward_run (bw);
   for (guint i = 0; i < n_targets; i++)
-    out_grads[i] = mm_backward_dup_gradient (bw, targets[i]);
+    {
+      out_grads[i] = mm_backward_ref_gradient (bw, targets[i]);
+      if (out_grads[i] == NULL)
+        out_grads[i] = mm_backward_dup_gradient (bw, targets[i]);
+    }
   return TRUE;
 }
 

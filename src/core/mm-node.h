@@ -49,8 +49,9 @@ GPtrArray      *mm_node_collect          (MmNode          *root);
 
 /* Gradients of @root against @targets by reverse-mode differentiation.
  * @upstream is ∂L/∂root; it may be NULL only when @root has one element.
- * On success, out_grads[i] is a new tensor of targets[i]'s shape (zeros when
- * @root does not depend on it). */
+ * On success, out_grads[i] is a reference to a tensor of targets[i]'s shape
+ * (zeros when @root does not depend on it); it may be shared, so call
+ * mm_tensor_make_writable() before changing it. */
 gboolean        mm_node_get_gradients_against (MmNode          *root,
                                                guint            n_targets,
                                                MmNode * const  *targets,

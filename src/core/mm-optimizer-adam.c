@@ -10,7 +10,7 @@
 
 #include <math.h>
 
-void
+gboolean
 mm_adam_update (const MmOptimizerConfig *c,
                 MmParamState            *st,
                 float                   *p_,
@@ -18,6 +18,7 @@ mm_adam_update (const MmOptimizerConfig *c,
 {
   float *restrict p = p_;
   const float *restrict grad = grad_;
+  guint32 bad = 0;
   const float b1 = (float) c->beta1, b2 = (float) c->beta2, eps = (float) c->eps;
   const float wd = (float) c->weight_decay;
   const gboolean decoupled = c->decoupled_weight_decay;
@@ -51,6 +52,8 @@ mm_adam_update (const MmOptimizerConfig *c,
       else
         denom = sqrtf (v[i]) / bc2_sqrt + eps;
       p[i] -= step_size * m[i] / denom;
+      bad |= mm_nonfinite_bit (p[i]);
     }
   st->step++;
+  return bad == 0;
 }

@@ -9,7 +9,7 @@
 
 #include <math.h>
 
-void
+gboolean
 mm_rmsprop_update (const MmOptimizerConfig *c,
                    MmParamState            *st,
                    float                   *p_,
@@ -17,6 +17,7 @@ mm_rmsprop_update (const MmOptimizerConfig *c,
 {
   float *restrict p = p_;
   const float *restrict grad = grad_;
+  guint32 bad = 0;
   const float lr = (float) c->lr, wd = (float) c->weight_decay, alpha = (float) c->alpha;
   const float eps = (float) c->eps, mu = (float) c->momentum;
   float *restrict sq = mm_param_state_buffer (st, &st->buf1);
@@ -45,6 +46,8 @@ mm_rmsprop_update (const MmOptimizerConfig *c,
         }
       else
         p[i] -= lr * g / d;
+      bad |= mm_nonfinite_bit (p[i]);
     }
   st->step++;
+  return bad == 0;
 }

@@ -6,7 +6,7 @@
  */
 #include "mm-optimizer-private.h"
 
-void
+gboolean
 mm_sgd_update (const MmOptimizerConfig *c,
                MmParamState            *st,
                float                   *p_,
@@ -14,6 +14,7 @@ mm_sgd_update (const MmOptimizerConfig *c,
 {
   float *restrict p = p_;
   const float *restrict grad = grad_;
+  guint32 bad = 0;
   const float lr = (float) c->lr, wd = (float) c->weight_decay;
   const float mu = (float) c->momentum, damp = (float) c->dampening;
   const gsize n = st->n;
@@ -22,10 +23,16 @@ mm_sgd_update (const MmOptimizerConfig *c,
     {
       if (wd == 0.0f)
         for (gsize i = 0; i < n; i++)
-          p[i] -= lr * grad[i];
+          {
+            p[i] -= lr * grad[i];
+            bad |= mm_nonfinite_bit (p[i]);
+          }
       else
         for (gsize i = 0; i < n; i++)
-          p[i] -= lr * (grad[i] + wd * p[i]);
+          {
+            p[i] -= lr * (grad[i] + wd * p[i]);
+            bad |= mm_nonfinite_bit (p[i]);
+          }
     }
   else
     {
@@ -39,7 +46,9 @@ mm_sgd_update (const MmOptimizerConfig *c,
           float g = grad[i] + wd * p[i];
           buf[i] = keep * buf[i] + take * g;
           p[i] -= lr * (c->nesterov ? g + mu * buf[i] : buf[i]);
+          bad |= mm_nonfinite_bit (p[i]);
         }
     }
   st->step++;
+  return bad == 0;
 }

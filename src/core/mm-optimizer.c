@@ -26,6 +26,7 @@ struct _MmOptimizer {
   Penalty penalty;            /* for every weight (and bias when include_biases) */
   gboolean penalize_biases;
   GHashTable *param_penalty;  /* name → Penalty*, overrides */
+  const char *nonfinite;      /* first parameter the last step made NaN/∞ */
 };
 
 static const char *kind_names[] = {
@@ -500,9 +501,11 @@ mm_optimizer_perform_step (MmOptimizer *opt,
     }
 
   g_mutex_lock (&opt->params_lock);
+  opt->nonfinite = NULL;
   for (guint i = 0; i < n; i++)
     {
       const char *name = mm_params_get_name (opt->params, i);
+      gboolean finite;
       MmTensor *g = mm_params_get_tensor (info->gradients, i);
       MmParamState *st = g_hash_table_lookup (opt->state, name);
       float *p;
@@ -519,16 +522,18 @@ mm_optimizer_perform_step (MmOptimizer *opt,
       switch (opt->config.kind)
         {
         case MM_OPTIMIZER_SGD:
-          mm_sgd_update (&opt->config, st, p, g->data);
+          finite = mm_sgd_update (&opt->config, st, p, g->data);
           break;
         case MM_OPTIMIZER_RMSPROP:
-          mm_rmsprop_update (&opt->config, st, p, g->data);
+          finite = mm_rmsprop_update (&opt->config, st, p, g->data);
           break;
         case MM_OPTIMIZER_ADAM:
         default:
-          mm_adam_update (&opt->config, st, p, g->data);
+          finite = mm_adam_update (&opt->config, st, p, g->data);
           break;
         }
+      if (!finite && opt->nonfinite == NULL)
+        opt->nonfinite = name;
     }
   opt->n_steps++;
   g_mutex_unlock (&opt->params_lock);
@@ -656,6 +661,13 @@ mm_optimizer_reset_params (MmOptimizer *opt,
   opt->n_steps = 0;
   g_mutex_unlock (&opt->params_lock);
   return TRUE;
+}
+
+const char *
+mm_optimizer_get_nonfinite_param (MmOptimizer *opt)
+{
+  g_return_val_if_fail (opt != NULL, NULL);
+  return opt->nonfinite;
 }
 
 MmModule *

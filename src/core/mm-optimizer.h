@@ -167,6 +167,8 @@ MmParams    *mm_optimizer_snapshot_params (MmOptimizer           *opt);
 gboolean     mm_optimizer_reset_params  (MmOptimizer             *opt,
                                          MmParams                *params,
                                          GError                 **error);
+/* The first parameter that the last perform_step made NaN or infinite, or NULL. */
+const char  *mm_optimizer_get_nonfinite_param (MmOptimizer       *opt);
 MmModule    *mm_optimizer_get_model     (MmOptimizer             *opt);
 MmLoss      *mm_optimizer_get_loss      (MmOptimizer             *opt);
 

@@ -499,15 +499,15 @@ worker (gpointer data)
               break;
             }
           loss = mm_step_info_get_loss (info);
-          if (!isfinite (loss) || !mm_params_all_finite (info->gradients, &bad))
+          /* A NaN or infinite loss stops before the update, so the
+           * parameters stay as they were (finite) for inspection. */
+          if (!isfinite (loss))
             {
-              g_autofree char *what = isfinite (loss)
-                ? g_strdup_printf ("the gradient of %s became NaN or infinite", bad)
-                : g_strdup_printf ("the loss became %s", isnan (loss) ? "NaN" : "infinite");
               end_state = MM_TRAINER_DIVERGED;
               g_snprintf (message, sizeof message,
                           "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
-                          "%s. Try a smaller learning rate.", step + 1, epoch + 1, batch + 1, what);
+                          "the loss became %s. Try a smaller learning rate.", step + 1, epoch + 1, batch + 1,
+                          isnan (loss) ? "NaN" : "infinite");
               break;
             }
           mm_step_info_release_graph (info);
@@ -564,7 +564,8 @@ worker (gpointer data)
             }
           g_mutex_unlock (&t->lock);
 
-          if (!mm_params_all_finite (mm_optimizer_get_params (t->opt), &bad))
+          bad = mm_optimizer_get_nonfinite_param (t->opt);
+          if (bad != NULL)
             {
               end_state = MM_TRAINER_DIVERGED;
               g_snprintf (message, sizeof message,
