@@ -474,6 +474,29 @@ build_diamond (MmNode * const *x,
   return mm_elementwise_new (mm_op_add (3), 3, (MmNode *[]) { m, xt, xx2b }, error);
 }
 
+/* Reshapes show their input's numbers without copying, and pass the gradient
+ * back the same way: a chain of them, each result used more than once, must
+ * still add up every contribution without writing into a shared buffer. */
+static MmNode *
+build_views (MmNode * const *x,
+             gconstpointer   data,
+             GError        **error)
+{
+  MmNode *X = x[0];
+  MmShape s34, s12, s26;
+  g_autoptr(MmNode) r1 = NULL, r2 = NULL, r3 = NULL, s = NULL, m = NULL;
+
+  g_assert_true (mm_shape_init (&s34, 2, (gsize[]) { 3, 4 }, NULL));
+  g_assert_true (mm_shape_init (&s12, 1, (gsize[]) { 12 }, NULL));
+  s26 = *mm_node_get_shape (X);
+  r1 = mm_reshape_new (X, &s34, error);
+  r2 = mm_reshape_new (r1, &s12, error);
+  r3 = mm_reshape_new (r2, &s26, error);
+  s = mm_unary_new (MM_OP_SIN, r3, error);
+  m = mm_elementwise_new (mm_op_mul (3), 3, (MmNode *[]) { X, r3, s }, error);
+  return mm_elementwise_new (mm_op_add (3), 3, (MmNode *[]) { m, r3, X }, error);
+}
+
 static MmTensor *
 one_hot_rows (gsize  rows,
               gsize  cols,
@@ -505,6 +528,8 @@ test_graphs (void)
   gradcheck ("README crazy_2", 2, ab, build_readme, GINT_TO_POINTER (1), rand);
   gradcheck ("MLP", 6, mlp, build_mlp, NULL, rand);
   gradcheck ("x used on many paths", 1, &sq, build_diamond, NULL, rand);
+  g_autoptr(MmTensor) wide = random_tensor (rand, 2, (gsize[]) { 2, 6 }, DOM_ANY);
+  gradcheck ("chained reshapes used many times", 1, &wide, build_views, NULL, rand);
   for (guint i = 0; i < G_N_ELEMENTS (ab); i++)
     mm_tensor_unref (ab[i]);
   for (guint i = 0; i < G_N_ELEMENTS (mlp); i++)
@@ -664,7 +689,9 @@ graph_clear (Graph *g)
 }
 
 /* The graphs the stepper is tried on: 0 = README crazy_sum, 1 = README
- * crazy_2 with an upstream gradient, 2 = the MLP, 3 = x on many paths. */
+ * crazy_2 with an upstream gradient, 2 = the MLP, 3 = x on many paths,
+ * 4 = chained reshapes. */
+#define N_GRAPHS 5
 static void
 graph_init (Graph *g,
             guint  which,
@@ -691,22 +718,54 @@ graph_init (Graph *g,
       g->values[4] = random_tensor (rand, 1, (gsize[]) { 3 }, DOM_ANY);
       g->values[5] = one_hot_rows (4, 3, rand);
       break;
-    default:
+    case 3:
       g->n_targets = 1;
       g->values[0] = random_tensor (rand, 2, (gsize[]) { 3, 3 }, DOM_ANY);
+      break;
+    default:
+      g->n_targets = 1;
+      g->values[0] = random_tensor (rand, 2, (gsize[]) { 2, 6 }, DOM_ANY);
       break;
     }
   for (guint i = 0; i < g->n_targets; i++)
     g->targets[i] = mm_constant_new (g->values[i]);
   g->root = which <= 1 ? build_readme (g->targets, which == 1 ? GINT_TO_POINTER (1) : NULL, &error)
           : which == 2 ? build_mlp (g->targets, NULL, &error)
-          : build_diamond (g->targets, NULL, &error);
+          : which == 3 ? build_diamond (g->targets, NULL, &error)
+          : build_views (g->targets, NULL, &error);
   g_assert_no_error (error);
   if (mm_shape_size (mm_node_get_shape (g->root)) != 1)
     {
       g->upstream = mm_tensor_new (mm_node_get_shape (g->root), NULL);
       mm_tensor_fill_normal (g->upstream, rand, 0.0f, 1.0f);
     }
+}
+
+/* Copies of the values of every node below @root, in mm_node_collect order. */
+static GPtrArray *
+snapshot_values (MmNode *root)
+{
+  g_autoptr(GPtrArray) nodes = mm_node_collect (root);
+  GPtrArray *copies = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_tensor_unref);
+
+  mm_node_get_value (root);
+  for (guint i = 0; i < nodes->len; i++)
+    g_ptr_array_add (copies, mm_tensor_copy (mm_node_get_value (g_ptr_array_index (nodes, i))));
+  return copies;
+}
+
+/* Values never change once computed: no gradient may be written into a
+ * buffer a value shares (reshapes are views, buffers are recycled). */
+static void
+assert_values_unchanged (MmNode    *root,
+                         GPtrArray *copies)
+{
+  g_autoptr(GPtrArray) nodes = mm_node_collect (root);
+
+  g_assert_cmpuint (nodes->len, ==, copies->len);
+  for (guint i = 0; i < nodes->len; i++)
+    g_assert_true (bit_equal (mm_node_get_value (g_ptr_array_index (nodes, i)),
+                              g_ptr_array_index (copies, i)));
 }
 
 /* Walking the sweep node by node gives exactly what one call gives, and every
@@ -716,7 +775,7 @@ test_stepper_matches_run (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (108);
 
-  for (guint which = 0; which < 4; which++)
+  for (guint which = 0; which < N_GRAPHS; which++)
     for (guint keep = 0; keep < 2; keep++)
       {
         g_autoptr(GError) error = NULL;
@@ -726,6 +785,8 @@ test_stepper_matches_run (void)
         guint pos = 0;
 
         graph_init (&g, which, rand);
+        g_autoptr(GPtrArray) values = snapshot_values (g.root);
+        g_autoptr(MmTensor) upstream = g.upstream ? mm_tensor_copy (g.upstream) : NULL;
         g_assert_true (mm_node_get_gradients_against (g.root, g.n_targets, g.targets, g.upstream, ref, &error));
         g_assert_no_error (error);
 
@@ -776,6 +837,8 @@ test_stepper_matches_run (void)
             while (g_hash_table_iter_next (&iter, &node, &grad))
               g_assert_true (bit_equal (mm_backward_get_gradient (bw, node), grad));
           }
+        assert_values_unchanged (g.root, values);
+        g_assert_true (bit_equal (g.upstream, upstream));
         graph_clear (&g);
       }
 }
@@ -787,13 +850,14 @@ test_seek_replays (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (109);
 
-  for (guint which = 0; which < 4; which++)
+  for (guint which = 0; which < N_GRAPHS; which++)
     {
       g_autoptr(GError) error = NULL;
       Graph g;
       guint n;
 
       graph_init (&g, which, rand);
+      g_autoptr(GPtrArray) values = snapshot_values (g.root);
       g_autoptr(MmBackward) bw = mm_backward_new (g.root, g.upstream, 0, NULL, MM_BACKWARD_KEEP_ALL, &error);
       g_assert_no_error (error);
       n = mm_backward_get_n_steps (bw);
@@ -848,6 +912,7 @@ test_seek_replays (void)
       /* Seeking past the end stops at the end. */
       mm_backward_seek (bw, n + 5);
       g_assert_cmpuint (mm_backward_get_position (bw), ==, n);
+      assert_values_unchanged (g.root, values);
       graph_clear (&g);
     }
 }
