@@ -523,6 +523,7 @@ typedef struct {
   double worst_ratio;      /* largest |got − ref| / tolerance */
   char *worst_where;
   double max_abs;          /* largest |got − ref| */
+  char *max_abs_where;
   double max_rel;          /* largest |got − ref| / |ref| where |ref| > atol */
   char *max_rel_where;
 } Worst;
@@ -533,26 +534,34 @@ static void
 worst_clear (Worst *w)
 {
   g_clear_pointer (&w->worst_where, g_free);
+  g_clear_pointer (&w->max_abs_where, g_free);
   g_clear_pointer (&w->max_rel_where, g_free);
 }
 
+/* Keeps the worse of each figure, naming the case it came from. */
 static void
 worst_merge (Worst       *into,
-             const Worst *w)
+             const Worst *w,
+             const char  *path)
 {
   if (w->worst_ratio > into->worst_ratio || into->worst_where == NULL)
     {
       into->worst_ratio = w->worst_ratio;
       g_free (into->worst_where);
-      into->worst_where = g_strdup (w->worst_where);
+      into->worst_where = g_strdup_printf ("%s, %s", path, w->worst_where);
     }
   if (w->max_rel > into->max_rel || into->max_rel_where == NULL)
     {
       into->max_rel = w->max_rel;
       g_free (into->max_rel_where);
-      into->max_rel_where = g_strdup (w->max_rel_where);
+      into->max_rel_where = g_strdup_printf ("%s, %s", path, w->max_rel_where);
     }
-  into->max_abs = MAX (into->max_abs, w->max_abs);
+  if (w->max_abs > into->max_abs || into->max_abs_where == NULL)
+    {
+      into->max_abs = w->max_abs;
+      g_free (into->max_abs_where);
+      into->max_abs_where = g_strdup_printf ("%s, %s", path, w->max_abs_where);
+    }
 }
 
 /* Compares @got with @ref; returns FALSE (and sets *failure) on the first
@@ -593,12 +602,17 @@ check_close (const char      *what,
           w->worst_where = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "]: %.9g vs %.9g",
                                             what, i, g, r);
         }
-      w->max_abs = MAX (w->max_abs, diff);
+      if (diff > w->max_abs || w->max_abs_where == NULL)
+        {
+          w->max_abs = diff;
+          g_free (w->max_abs_where);
+          w->max_abs_where = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "] = %.9g", what, i, r);
+        }
       if (fabs (r) > atol && (diff / fabs (r) > w->max_rel || w->max_rel_where == NULL))
         {
           w->max_rel = diff / fabs (r);
           g_free (w->max_rel_where);
-          w->max_rel_where = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "]", what, i);
+          w->max_rel_where = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "] = %.9g", what, i, r);
         }
     }
   return TRUE;
@@ -670,7 +684,8 @@ test_case (gconstpointer data)
   else
     g_test_message ("worst: %.3f of the tolerance at %s; max abs error %.3g; max rel error %.3g",
                     w.worst_ratio, w.worst_where ? w.worst_where : "-", w.max_abs, w.max_rel);
-  worst_merge (&overall, &w);
+  if (failure == NULL)
+    worst_merge (&overall, &w, fc->path);
   worst_clear (&w);
 }
 
@@ -771,12 +786,12 @@ static void
 test_summary (void)
 {
   g_assert_nonnull (fixture_cases);
-  g_test_message ("over all %u cases: worst %.3f of the tolerance at %s; "
-                  "max abs error %.3g; max rel error %.3g at %s",
-                  fixture_cases->len, overall.worst_ratio,
-                  overall.worst_where ? overall.worst_where : "-",
-                  overall.max_abs, overall.max_rel,
-                  overall.max_rel_where ? overall.max_rel_where : "-");
+  g_test_message ("over all %u cases: worst %.3f of the tolerance at %s", fixture_cases->len,
+                  overall.worst_ratio, overall.worst_where ? overall.worst_where : "-");
+  g_test_message ("largest absolute error %.3g at %s", overall.max_abs,
+                  overall.max_abs_where ? overall.max_abs_where : "-");
+  g_test_message ("largest relative error %.3g (numbers above the absolute tolerance) at %s",
+                  overall.max_rel, overall.max_rel_where ? overall.max_rel_where : "-");
 }
 
 int
