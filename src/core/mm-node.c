@@ -131,7 +131,21 @@ mm_node_get_value (MmNode *node)
 
   if (node->value == NULL)
     {
-      g_autoptr(GPtrArray) order = collect (node, TRUE);
+      g_autoptr(GPtrArray) order = NULL;
+      gboolean inputs_ready = TRUE;
+
+      /* Common case first: the inputs are already computed (constants, or a
+       * graph evaluated node by node). No walk needed. */
+      for (guint i = 0; i < node->n_inputs && inputs_ready; i++)
+        inputs_ready = node->inputs[i]->value != NULL;
+      if (inputs_ready)
+        {
+          node->value = node->klass->forward (node);
+          g_assert (mm_shape_equal (&node->value->shape, &node->shape));
+          return node->value;
+        }
+
+      order = collect (node, TRUE);
 
       for (guint i = 0; i < order->len; i++)
         {
