@@ -80,7 +80,8 @@ MmTensor             *mm_backward_dup_gradient  (MmBackward       *bw,
  * changing it. */
 MmTensor             *mm_backward_ref_gradient  (MmBackward       *bw,
                                                  MmNode           *node);
-/* How many visited nodes use @node as an input (for "accumulated from k of n"). */
+/* How many times visited nodes use @node as an input (Add(3)(x, x, x) counts
+ * 3): the number of contributions its gradient is summed from. */
 guint                 mm_backward_get_n_consumers (MmBackward     *bw,
                                                    MmNode         *node);
 

@@ -20,40 +20,40 @@ mm_adam_update (const MmOptimizerConfig *c,
   const float *restrict grad = grad_;
   guint32 bad = 0;
   const float b1 = (float) c->beta1, b2 = (float) c->beta2, eps = (float) c->eps;
-  const float wd = (float) c->weight_decay;
-  const gboolean decoupled = c->decoupled_weight_decay;
+  /* Coupled decay adds wd·p to the gradient; decoupled (AdamW) scales p first. */
+  const float wd = c->decoupled_weight_decay ? 0.0f : (float) c->weight_decay;
+  const float decay = c->decoupled_weight_decay ? (float) (1.0 - c->lr * c->weight_decay) : 1.0f;
   float *restrict m = mm_param_state_buffer (st, &st->buf1);
   float *restrict v = mm_param_state_buffer (st, &st->buf2);
-  float *restrict vmax = c->amsgrad ? mm_param_state_buffer (st, &st->buf3) : NULL;
   double t = (double) (st->step + 1);
   const float step_size = (float) (c->lr / (1.0 - pow (c->beta1, t)));
   const float bc2_sqrt = (float) sqrt (1.0 - pow (c->beta2, t));
-  const float decay = (float) (1.0 - c->lr * c->weight_decay);
+  const gsize n = st->n;
 
-  for (gsize i = 0; i < st->n; i++)
+  if (c->amsgrad)
     {
-      float g = grad[i];
-      float denom;
-
-      if (wd != 0.0f)
+      float *restrict vmax = mm_param_state_buffer (st, &st->buf3);
+      for (gsize i = 0; i < n; i++)
         {
-          if (decoupled)
-            p[i] *= decay;
-          else
-            g += wd * p[i];
-        }
-      m[i] = b1 * m[i] + (1.0f - b1) * g;
-      v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-      if (vmax != NULL)
-        {
+          float pi = p[i] * decay;
+          float g = grad[i] + wd * pi;
+          m[i] = b1 * m[i] + (1.0f - b1) * g;
+          v[i] = b2 * v[i] + (1.0f - b2) * g * g;
           vmax[i] = fmaxf (vmax[i], v[i]);
-          denom = sqrtf (vmax[i]) / bc2_sqrt + eps;
+          p[i] = pi - step_size * m[i] / (sqrtf (vmax[i]) / bc2_sqrt + eps);
+          bad |= mm_nonfinite_bit (p[i]);
         }
-      else
-        denom = sqrtf (v[i]) / bc2_sqrt + eps;
-      p[i] -= step_size * m[i] / denom;
-      bad |= mm_nonfinite_bit (p[i]);
     }
+  else
+    for (gsize i = 0; i < n; i++)
+      {
+        float pi = p[i] * decay;
+        float g = grad[i] + wd * pi;
+        m[i] = b1 * m[i] + (1.0f - b1) * g;
+        v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+        p[i] = pi - step_size * m[i] / (sqrtf (v[i]) / bc2_sqrt + eps);
+        bad |= mm_nonfinite_bit (p[i]);
+      }
   st->step++;
   return bad == 0;
 }

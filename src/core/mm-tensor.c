@@ -37,10 +37,31 @@ buffer_cache_free (gpointer data)
 
 static GPrivate buffer_cache_key = G_PRIVATE_INIT (buffer_cache_free);
 
+/* A cache hides use-after-free from ASan and valgrind, so it is off in
+ * sanitizer builds and when MYML_BUFFER_CACHE=0 (the valgrind runs set it). */
+static gboolean
+buffer_cache_enabled (void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return FALSE;
+#else
+  static gsize once = 0;
+  static gboolean enabled;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *env = g_getenv ("MYML_BUFFER_CACHE");
+      enabled = env == NULL || g_strcmp0 (env, "0") != 0;
+      g_once_init_leave (&once, 1);
+    }
+  return enabled;
+#endif
+}
+
 static void *
 buffer_take (gsize bytes)
 {
-  BufferCache *c = g_private_get (&buffer_cache_key);
+  BufferCache *c = buffer_cache_enabled () ? g_private_get (&buffer_cache_key) : NULL;
 
   if (c != NULL)
     for (guint i = c->n; i-- > 0;)
@@ -62,7 +83,7 @@ buffer_give_back (void  *p,
 {
   BufferCache *c = g_private_get (&buffer_cache_key);
 
-  if (bytes > CACHE_MAX_BUFFER)
+  if (bytes > CACHE_MAX_BUFFER || !buffer_cache_enabled ())
     {
       free (p);
       return;
