@@ -142,6 +142,23 @@ mm_module_to_string (MmModule *module)
   return module->klass->to_string (module);
 }
 
+MmTensor *
+mm_module_predict (MmModule  *module,
+                   MmParams  *params,
+                   MmTensor  *x,
+                   GError   **error)
+{
+  g_autoptr(GHashTable) nodes = NULL;
+  g_autoptr(MmNode) out = NULL;
+
+  g_return_val_if_fail (module != NULL && params != NULL && x != NULL, NULL);
+  nodes = mm_module_make_param_nodes (params);
+  out = mm_module_construct_tensor (module, x, nodes, error);
+  if (out == NULL)
+    return NULL;
+  return mm_tensor_ref ((MmTensor *) mm_node_get_value (out));
+}
+
 GHashTable *
 mm_module_make_param_nodes (MmParams *params)
 {

@@ -38,6 +38,13 @@ gboolean    mm_module_output_shape  (MmModule        *module,
                                      MmShape         *out,
                                      GError         **error);
 
+/* The network's output for a batch @x with the given parameter values (no
+ * gradients): a convenience for predictions and views. */
+MmTensor   *mm_module_predict       (MmModule        *module,
+                                     MmParams        *params,
+                                     MmTensor        *x,
+                                     GError         **error);
+
 /* name → Constant node (labelled with the name) for every parameter. */
 GHashTable *mm_module_make_param_nodes (MmParams     *params);
 

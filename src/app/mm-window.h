@@ -1,0 +1,14 @@
+/* mm-window.h — the main window: model builder, training settings, live views. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "mm-application.h"
+
+G_BEGIN_DECLS
+
+#define MM_TYPE_WINDOW (mm_window_get_type ())
+G_DECLARE_FINAL_TYPE (MmWindow, mm_window, MM, WINDOW, GtkApplicationWindow)
+
+MmWindow *mm_window_new (MmApplication *app);
+
+G_END_DECLS
