@@ -780,15 +780,30 @@ mm_module_parse (const char  *text,
 {
   g_auto(GStrv) items = NULL;
   g_autoptr(GPtrArray) layers = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_module_unref);
+  g_autoptr(GString) code = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  items = g_strsplit_set (text, ";\n|", -1);
+  /* A comment runs from '#' to the end of its line: drop it before splitting,
+   * or a ';' or '|' inside it would start a layer. */
+  code = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '#')
+        {
+          while (p[1] && p[1] != '\n')
+            p++;
+          continue;
+        }
+      g_string_append_c (code, *p);
+    }
+
+  items = g_strsplit_set (code->str, ";\n|", -1);
   for (guint i = 0; items[i]; i++)
     {
       MmModule *layer;
       g_strstrip (items[i]);
-      if (items[i][0] == '\0' || items[i][0] == '#')
+      if (items[i][0] == '\0')
         continue;
       layer = parse_layer (items[i], error);
       if (layer == NULL)
