@@ -1,11 +1,23 @@
 /* mm-window.c — the main window. */
 #include "config.h"
 #include "mm-window.h"
+#include "mm-session.h"
+#include "mm-model-builder.h"
+#include "mm-training-panel.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 struct _MmWindow {
   GtkApplicationWindow parent_instance;
+
+  MmSession *session;
+  GtkWidget *builder;
+  GtkWidget *panel;
+  guint tick_id;
+  GArray *records;          /* scratch for draining the trainer */
+  gint64 last_view_update;  /* µs, monotonic */
+  char *last_problem_toast;
 
   GtkWidget *model_box;
   GtkWidget *training_box;
@@ -23,11 +35,307 @@ struct _MmWindow {
 
 G_DEFINE_FINAL_TYPE (MmWindow, mm_window, GTK_TYPE_APPLICATION_WINDOW)
 
+/* ---- Toasts ------------------------------------------------------------------ */
+
+static gboolean
+hide_toast (gpointer data)
+{
+  MmWindow *self = data;
+
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->toast_revealer), FALSE);
+  self->toast_timeout = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A short message at the bottom of the window that goes away by itself. */
+static void
+show_toast (MmWindow   *self,
+            const char *message)
+{
+  gtk_label_set_label (GTK_LABEL (self->toast_label), message);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->toast_revealer), TRUE);
+  g_clear_handle_id (&self->toast_timeout, g_source_remove);
+  self->toast_timeout = g_timeout_add_seconds (6, hide_toast, self);
+}
+
+static void
+show_error (MmWindow     *self,
+            const GError *error)
+{
+  show_toast (self, error->message);
+}
+
+/* ---- Status and buttons ---------------------------------------------------------- */
+
+static char *
+format_duration (double seconds)
+{
+  guint s;
+
+  if (!isfinite (seconds) || seconds < 0)
+    return g_strdup ("–");
+  s = (guint) (seconds + 0.5);
+  if (s >= 3600)
+    return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+}
+
+static void
+update_actions (MmWindow *self)
+{
+  MmTrainerState st = mm_session_get_state (self->session);
+  gboolean running = st == MM_TRAINER_RUNNING;
+  gboolean paused = st == MM_TRAINER_PAUSED;
+  gboolean can = mm_session_can_train (self->session);
+  GActionMap *map = G_ACTION_MAP (self);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "train")), can && !running);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "pause")), running);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "step")), can && !running);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "stop")), running || paused);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "reset")), can);
+  mm_model_builder_set_editable (MM_MODEL_BUILDER (self->builder), !running && !paused);
+}
+
+static void
+update_status (MmWindow *self)
+{
+  MmTrainer *trainer = mm_session_get_trainer (self->session);
+  MmTrainerState st = mm_session_get_state (self->session);
+  MmDataState ds = mm_session_get_data_state (self->session);
+  g_autofree char *state_text = NULL;
+  g_autofree char *progress = NULL;
+  g_autofree char *speed = NULL;
+  g_autofree char *time = NULL;
+
+  if (ds == MM_DATA_STATE_LOADING)
+    state_text = g_strdup (_("Loading the data…"));
+  else if (ds == MM_DATA_STATE_FAILED)
+    state_text = g_strdup (mm_session_get_data_message (self->session));
+  else if (mm_session_get_problem (self->session) != NULL && trainer == NULL)
+    state_text = g_strdup (mm_session_get_problem (self->session));
+
+  if (trainer != NULL)
+    {
+      MmTrainerRecord r = mm_trainer_get_progress (trainer);
+      g_autofree char *elapsed = format_duration (r.elapsed);
+      g_autofree char *eta = format_duration (r.eta);
+      guint64 step = r.step + mm_session_get_step_offset (self->session);
+
+      progress = g_strdup_printf (_("Epoch %u · batch %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT " · step %" G_GUINT64_FORMAT),
+                                  r.epoch + 1 + mm_session_get_epoch_offset (self->session),
+                                  r.batch, r.n_batches, step);
+      speed = g_strdup_printf (_("%.0f samples/s"), r.samples_per_second);
+      time = st == MM_TRAINER_RUNNING
+        ? g_strdup_printf (_("%s elapsed · %s left"), elapsed, eta)
+        : g_strdup_printf (_("%s elapsed"), elapsed);
+      if (state_text == NULL)
+        switch (st)
+          {
+          case MM_TRAINER_RUNNING:
+            state_text = g_strdup_printf (_("Training · loss %.4f"), r.smoothed_loss);
+            break;
+          case MM_TRAINER_PAUSED:
+            state_text = g_strdup_printf (_("Paused · loss %.4f"), r.smoothed_loss);
+            break;
+          case MM_TRAINER_FINISHED:
+            state_text = g_strdup (_("Finished. Train again to continue from these weights."));
+            break;
+          case MM_TRAINER_STOPPED:
+            state_text = g_strdup (_("Stopped. Train continues from these weights."));
+            break;
+          case MM_TRAINER_DIVERGED:
+            state_text = g_strdup (_("Diverged: the loss became NaN or infinite. Lower the learning rate and press New weights."));
+            break;
+          case MM_TRAINER_FAILED:
+            state_text = g_strdup (_("Training failed."));
+            break;
+          case MM_TRAINER_READY:
+          default:
+            break;
+          }
+    }
+  if (state_text == NULL)
+    state_text = g_strdup (_("Ready. Press Train."));
+  gtk_label_set_label (GTK_LABEL (self->status_state), state_text);
+  gtk_label_set_label (GTK_LABEL (self->status_progress), progress ? progress : "");
+  gtk_label_set_label (GTK_LABEL (self->status_speed), speed ? speed : "");
+  gtk_label_set_label (GTK_LABEL (self->status_time), time ? time : "");
+}
+
+/* ---- Views ------------------------------------------------------------------------ */
+
+static void
+handle_record (MmWindow              *self,
+               const MmTrainerRecord *r)
+{
+  if (r->kind == MM_RECORD_STATE && (r->state == MM_TRAINER_DIVERGED || r->state == MM_TRAINER_FAILED))
+    show_toast (self, r->message);
+}
+
+/* Once per frame: drain the trainer and redraw what changed. */
+static gboolean
+tick (GtkWidget     *widget,
+      GdkFrameClock *clock,
+      gpointer       data)
+{
+  MmWindow *self = MM_WINDOW (widget);
+
+  g_array_set_size (self->records, 0);
+  if (mm_session_poll (self->session, self->records) > 0)
+    {
+      for (guint i = 0; i < self->records->len; i++)
+        handle_record (self, &g_array_index (self->records, MmTrainerRecord, i));
+      update_status (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- Actions ----------------------------------------------------------------------- */
+
+static void
+train_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       data)
+{
+  MmWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mm_session_train (self->session, &error))
+    show_error (self, error);
+}
+
+static void
+pause_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       data)
+{
+  mm_session_pause (MM_WINDOW (data)->session);
+}
+
+static void
+step_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  MmWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mm_session_step (self->session, &error))
+    show_error (self, error);
+}
+
+static void
+stop_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  mm_session_stop (MM_WINDOW (data)->session);
+}
+
+static void
+reset_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       data)
+{
+  MmWindow *self = data;
+
+  mm_session_reset_weights (self->session);
+  show_toast (self, _("New random weights: the next Train starts from scratch."));
+}
+
+static void
+add_layer_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       data)
+{
+  MmWindow *self = data;
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (!mm_session_add_layer_by_name (self->session, name, -1))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown layer “%s”"), name);
+      show_toast (self, msg);
+    }
+}
+
+static void
+remove_layer_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       data)
+{
+  mm_session_remove_layer (MM_WINDOW (data)->session, g_variant_get_uint32 (parameter));
+}
+
+static void
+move_layer_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       data)
+{
+  guint from, to;
+
+  g_variant_get (parameter, "(uu)", &from, &to);
+  mm_session_move_layer (MM_WINDOW (data)->session, from, to);
+}
+
+static const GActionEntry win_actions[] = {
+  { "train", train_activated, NULL, NULL, NULL },
+  { "pause", pause_activated, NULL, NULL, NULL },
+  { "step", step_activated, NULL, NULL, NULL },
+  { "stop", stop_activated, NULL, NULL, NULL },
+  { "reset", reset_activated, NULL, NULL, NULL },
+  { "add-layer", add_layer_activated, "s", NULL, NULL },
+  { "remove-layer", remove_layer_activated, "u", NULL, NULL },
+  { "move-layer", move_layer_activated, "(uu)", NULL, NULL },
+};
+
+static void
+speed_changed (MmWindow *self)
+{
+  /* 100 = full speed; lower values wait up to half a second after each batch. */
+  double v = gtk_adjustment_get_value (self->speed_adjustment);
+  guint delay = (guint) (500.0 * pow ((100.0 - v) / 100.0, 2.0));
+
+  mm_session_set_step_delay (self->session, delay);
+}
+
+static void
+session_changed (MmWindow *self)
+{
+  update_actions (self);
+  update_status (self);
+}
+
+static void
+session_notice (MmWindow   *self,
+                const char *message)
+{
+  show_toast (self, message);
+}
+
+static gboolean
+close_request (GtkWindow *window)
+{
+  MmWindow *self = MM_WINDOW (window);
+
+  /* Stop the worker before the widgets go: it finishes its batch and ends. */
+  mm_session_stop (self->session);
+  return FALSE;
+}
+
 static void
 mm_window_dispose (GObject *object)
 {
   MmWindow *self = MM_WINDOW (object);
 
+  if (self->tick_id)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  if (self->session)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->records, g_array_unref);
+  g_clear_pointer (&self->last_problem_toast, g_free);
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MM_TYPE_WINDOW);
   G_OBJECT_CLASS (mm_window_parent_class)->dispose (object);
@@ -40,6 +348,7 @@ mm_window_class_init (MmWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = mm_window_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/mymlstudio/Studio/mm-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MmWindow, model_box);
@@ -58,7 +367,47 @@ mm_window_class_init (MmWindowClass *klass)
 static void
 mm_window_init (MmWindow *self)
 {
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_css_provider_load_from_resource (css, "/org/mymlstudio/Studio/style.css");
+  gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  self->records = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  self->session = mm_session_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+
+  self->builder = mm_model_builder_new (self->session);
+  gtk_widget_set_vexpand (self->builder, TRUE);
+  gtk_box_append (GTK_BOX (self->model_box), self->builder);
+  self->panel = mm_training_panel_new (self->session);
+  gtk_widget_set_vexpand (self->panel, TRUE);
+  gtk_box_append (GTK_BOX (self->training_box), self->panel);
+
+  g_signal_connect_swapped (self->session, "model-changed", G_CALLBACK (session_changed), self);
+  g_signal_connect_swapped (self->session, "data-changed", G_CALLBACK (session_changed), self);
+  g_signal_connect_swapped (self->session, "state-changed", G_CALLBACK (session_changed), self);
+  g_signal_connect_swapped (self->session, "notice", G_CALLBACK (session_notice), self);
+  g_signal_connect_swapped (self->speed_adjustment, "value-changed", G_CALLBACK (speed_changed), self);
+  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick, NULL, NULL);
+  update_actions (self);
+  update_status (self);
+}
+
+MmSession *
+mm_window_get_session (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->session;
+}
+
+GtkWidget *
+mm_window_get_model_builder (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->builder;
 }
 
 MmWindow *

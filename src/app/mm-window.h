@@ -3,12 +3,15 @@
 
 #include <gtk/gtk.h>
 #include "mm-application.h"
+#include "mm-session.h"
 
 G_BEGIN_DECLS
 
 #define MM_TYPE_WINDOW (mm_window_get_type ())
 G_DECLARE_FINAL_TYPE (MmWindow, mm_window, MM, WINDOW, GtkApplicationWindow)
 
-MmWindow *mm_window_new (MmApplication *app);
+MmWindow  *mm_window_new               (MmApplication *app);
+MmSession *mm_window_get_session       (MmWindow      *self);
+GtkWidget *mm_window_get_model_builder (MmWindow      *self);
 
 G_END_DECLS

@@ -1,0 +1,249 @@
+/* mm-layer-row.c — one layer of the network in the model builder's list. */
+#include "config.h"
+#include "mm-layer-row.h"
+
+#include <glib/gi18n.h>
+
+struct _MmLayerRow {
+  GtkListBoxRow parent_instance;
+
+  MmSession *session;
+  guint index;
+  MmLayerKind kind;
+  gboolean updating;
+
+  GtkWidget *handle;
+  GtkWidget *index_label;
+  GtkWidget *title_label;
+  GtkWidget *units_spin;
+  GtkWidget *slope_spin;
+  GtkWidget *up_button;
+  GtkWidget *down_button;
+  GtkWidget *remove_button;
+  GtkWidget *shape_label;
+  GtkWidget *error_label;
+};
+
+G_DEFINE_FINAL_TYPE (MmLayerRow, mm_layer_row, GTK_TYPE_LIST_BOX_ROW)
+
+static void
+units_changed (MmLayerRow *self)
+{
+  if (!self->updating)
+    mm_session_set_layer_units (self->session, self->index,
+                                (guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->units_spin)));
+}
+
+static void
+slope_changed (MmLayerRow *self)
+{
+  if (!self->updating)
+    mm_session_set_layer_param (self->session, self->index,
+                                (float) gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->slope_spin)));
+}
+
+/* The buttons go through the window's actions, like the keyboard and the
+ * tests do, so there is one path that changes the network. */
+static void
+up_clicked (MmLayerRow *self)
+{
+  if (self->index > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.move-layer", "(uu)", self->index, self->index - 1);
+}
+
+static void
+down_clicked (MmLayerRow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.move-layer", "(uu)", self->index, self->index + 1);
+}
+
+static void
+remove_clicked (MmLayerRow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.remove-layer", "u", self->index);
+}
+
+/* ---- Drag and drop: a row carries its index; dropping on a row moves it there. */
+
+static GdkContentProvider *
+drag_prepare (GtkDragSource *source,
+              double         x,
+              double         y,
+              MmLayerRow    *self)
+{
+  return gdk_content_provider_new_typed (G_TYPE_UINT, self->index);
+}
+
+static void
+drag_begin (GtkDragSource *source,
+            GdkDrag       *drag,
+            MmLayerRow    *self)
+{
+  g_autoptr(GdkPaintable) icon = gtk_widget_paintable_new (GTK_WIDGET (self));
+  gtk_drag_source_set_icon (source, icon, 0, 0);
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         MmLayerRow    *self)
+{
+  guint from;
+
+  if (!G_VALUE_HOLDS_UINT (value))
+    return FALSE;
+  from = g_value_get_uint (value);
+  if (from == self->index)
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.move-layer", "(uu)", from, self->index);
+  return TRUE;
+}
+
+static void
+mm_layer_row_dispose (GObject *object)
+{
+  MmLayerRow *self = MM_LAYER_ROW (object);
+
+  g_clear_object (&self->session);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MM_TYPE_LAYER_ROW);
+  G_OBJECT_CLASS (mm_layer_row_parent_class)->dispose (object);
+}
+
+static void
+mm_layer_row_class_init (MmLayerRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mm_layer_row_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/mymlstudio/Studio/mm-layer-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, handle);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, index_label);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, units_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, slope_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, up_button);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, down_button);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, shape_label);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, error_label);
+}
+
+static void
+mm_layer_row_init (MmLayerRow *self)
+{
+  GtkDragSource *source;
+  GtkDropTarget *target;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->units_spin, "value-changed", G_CALLBACK (units_changed), self);
+  g_signal_connect_swapped (self->slope_spin, "value-changed", G_CALLBACK (slope_changed), self);
+  g_signal_connect_swapped (self->up_button, "clicked", G_CALLBACK (up_clicked), self);
+  g_signal_connect_swapped (self->down_button, "clicked", G_CALLBACK (down_clicked), self);
+  g_signal_connect_swapped (self->remove_button, "clicked", G_CALLBACK (remove_clicked), self);
+
+  source = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (source, GDK_ACTION_MOVE);
+  g_signal_connect (source, "prepare", G_CALLBACK (drag_prepare), self);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (drag_begin), self);
+  gtk_widget_add_controller (self->handle, GTK_EVENT_CONTROLLER (source));
+
+  target = gtk_drop_target_new (G_TYPE_UINT, GDK_ACTION_MOVE);
+  g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+}
+
+GtkWidget *
+mm_layer_row_new (MmSession *session,
+                  guint      index)
+{
+  MmLayerRow *self = g_object_new (MM_TYPE_LAYER_ROW, NULL);
+
+  self->session = g_object_ref (session);
+  mm_layer_row_update (self, index);
+  return GTK_WIDGET (self);
+}
+
+guint
+mm_layer_row_get_index (MmLayerRow *self)
+{
+  g_return_val_if_fail (MM_IS_LAYER_ROW (self), 0);
+  return self->index;
+}
+
+MmLayerKind
+mm_layer_row_get_kind (MmLayerRow *self)
+{
+  g_return_val_if_fail (MM_IS_LAYER_ROW (self), MM_LAYER_LINEAR);
+  return self->kind;
+}
+
+static char *
+format_count (gsize n)
+{
+  /* 78500 → "78,500": digits grouped the locale's way. */
+  return g_strdup_printf ("%'" G_GSIZE_FORMAT, n);
+}
+
+void
+mm_layer_row_update (MmLayerRow *self,
+                     guint       index)
+{
+  const MmLayerSpec *spec = mm_session_get_layer (self->session, index);
+  const MmLayerCheck *check = mm_session_get_layer_check (self->session, index);
+  guint n = mm_session_get_n_layers (self->session);
+  g_autofree char *title = NULL;
+  g_autofree char *num = g_strdup_printf ("%u", index);
+  g_autofree char *accessible = NULL;
+
+  self->updating = TRUE;
+  self->index = index;
+  self->kind = spec->kind;
+  gtk_label_set_label (GTK_LABEL (self->index_label), num);
+  switch (spec->kind)
+    {
+    case MM_LAYER_LINEAR:
+      title = g_strdup (_("Linear"));
+      break;
+    case MM_LAYER_FLATTEN:
+      title = g_strdup (_("Flatten"));
+      break;
+    case MM_LAYER_ACTIVATION:
+    default:
+      title = g_strdup (mm_op_kind_name (spec->op));
+      break;
+    }
+  gtk_label_set_label (GTK_LABEL (self->title_label), title);
+  gtk_widget_set_visible (self->units_spin, spec->kind == MM_LAYER_LINEAR);
+  gtk_widget_set_visible (self->slope_spin, spec->kind == MM_LAYER_ACTIVATION && spec->op == MM_OP_LEAKY_RELU);
+  if (spec->kind == MM_LAYER_LINEAR &&
+      gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->units_spin)) != (int) spec->units)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->units_spin), spec->units);
+  if (spec->op == MM_OP_LEAKY_RELU && gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->slope_spin)) != spec->param)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->slope_spin), spec->param);
+  gtk_widget_set_sensitive (self->up_button, index > 0);
+  gtk_widget_set_sensitive (self->down_button, index + 1 < n);
+
+  if (check != NULL && check->shape != NULL)
+    {
+      g_autofree char *count = format_count (check->n_params);
+      g_autofree char *text = check->n_params > 0
+        ? g_strdup_printf (_("→ %s · %s parameters"), check->shape, count)
+        : g_strdup_printf (_("→ %s"), check->shape);
+      gtk_label_set_label (GTK_LABEL (self->shape_label), text);
+    }
+  else
+    gtk_label_set_label (GTK_LABEL (self->shape_label), "");
+  gtk_widget_set_visible (self->error_label, check != NULL && check->error != NULL);
+  gtk_label_set_label (GTK_LABEL (self->error_label), check && check->error ? check->error : "");
+  if (check != NULL && check->error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
+
+  accessible = g_strdup_printf (_("Layer %u: %s"), index, title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  self->updating = FALSE;
+}

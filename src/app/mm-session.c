@@ -1,0 +1,1020 @@
+/* mm-session.c — the app's controller: network, settings, data, trainer. */
+#include "config.h"
+#include "mm-session.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+/* Refuse networks that would not fit a classroom laptop's memory before
+ * anything is allocated. */
+#define MAX_PARAMS ((gsize) 50 * 1000 * 1000)
+
+typedef struct {
+  MmDataKind kind;
+  MmToyKind toy;
+  guint samples, classes;
+  double noise;
+  guint32 seed;
+  char *csv_path;
+} DataRequest;
+
+static void
+data_request_free (DataRequest *r)
+{
+  g_free (r->csv_path);
+  g_free (r);
+}
+
+struct _MmSession {
+  GObject parent_instance;
+
+  GArray *layers;               /* MmLayerSpec */
+  GArray *checks;               /* MmLayerCheck, one per layer */
+  char *problem;
+  gsize n_params;
+
+  MmSessionSettings settings;
+  guint step_delay;
+
+  MmDataState data_state;
+  char *data_message;
+  MmDataset *train;
+  MmDataset *test;
+  GCancellable *data_cancellable;
+  DataRequest *request;         /* what the data were (or are being) loaded for */
+
+  MmTrainer *trainer;
+  MmTrainerState state;
+  MmParams *params;             /* the weights when no trainer holds newer ones */
+  char *params_model;           /* the model text @params belong to */
+  guint64 step_offset;
+  guint epoch_offset;
+};
+
+G_DEFINE_FINAL_TYPE (MmSession, mm_session, G_TYPE_OBJECT)
+
+enum {
+  MODEL_CHANGED,
+  SETTINGS_CHANGED,
+  DATA_CHANGED,
+  STATE_CHANGED,
+  HISTORY_RESET,
+  NOTICE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void recheck (MmSession *self);
+static void load_data (MmSession *self);
+
+/* ---- Layers ---------------------------------------------------------------- */
+
+static void
+layer_check_clear (MmLayerCheck *c)
+{
+  g_clear_pointer (&c->shape, g_free);
+  g_clear_pointer (&c->error, g_free);
+}
+
+char *
+mm_session_layer_title (const MmLayerSpec *spec)
+{
+  switch (spec->kind)
+    {
+    case MM_LAYER_LINEAR:
+      return g_strdup_printf (_("Linear, %u outputs"), spec->units);
+    case MM_LAYER_FLATTEN:
+      return g_strdup (_("Flatten"));
+    case MM_LAYER_ACTIVATION:
+    default:
+      if (spec->op == MM_OP_LEAKY_RELU)
+        return g_strdup_printf ("LeakyReLU (%g)", spec->param);
+      return g_strdup (mm_op_kind_name (spec->op));
+    }
+}
+
+static void
+model_changed (MmSession *self)
+{
+  recheck (self);
+  g_signal_emit (self, signals[MODEL_CHANGED], 0);
+}
+
+guint
+mm_session_get_n_layers (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  return self->layers->len;
+}
+
+const MmLayerSpec *
+mm_session_get_layer (MmSession *self,
+                      guint      index)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  g_return_val_if_fail (index < self->layers->len, NULL);
+  return &g_array_index (self->layers, MmLayerSpec, index);
+}
+
+void
+mm_session_insert_layer (MmSession         *self,
+                         gint               position,
+                         const MmLayerSpec *spec)
+{
+  g_return_if_fail (MM_IS_SESSION (self) && spec != NULL);
+  if (position < 0 || (guint) position > self->layers->len)
+    position = self->layers->len;
+  g_array_insert_val (self->layers, position, *spec);
+  model_changed (self);
+}
+
+gboolean
+mm_session_add_layer_by_name (MmSession  *self,
+                              const char *name,
+                              gint        position)
+{
+  MmLayerSpec spec = { 0 };
+  MmOpKind op;
+
+  g_return_val_if_fail (MM_IS_SESSION (self) && name != NULL, FALSE);
+  if (g_ascii_strcasecmp (name, "linear") == 0)
+    {
+      spec.kind = MM_LAYER_LINEAR;
+      spec.units = 32;
+    }
+  else if (g_ascii_strcasecmp (name, "flatten") == 0)
+    spec.kind = MM_LAYER_FLATTEN;
+  else if (mm_op_kind_from_name (name, &op) &&
+           (op == MM_OP_RELU || op == MM_OP_LEAKY_RELU || op == MM_OP_SIGMOID ||
+            op == MM_OP_TANH || op == MM_OP_SOFTPLUS))
+    {
+      spec.kind = MM_LAYER_ACTIVATION;
+      spec.op = op;
+      spec.param = op == MM_OP_LEAKY_RELU ? 0.01f : 0.0f;
+    }
+  else
+    return FALSE;
+  mm_session_insert_layer (self, position, &spec);
+  return TRUE;
+}
+
+void
+mm_session_remove_layer (MmSession *self,
+                         guint      index)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (index >= self->layers->len)
+    return;
+  g_array_remove_index (self->layers, index);
+  model_changed (self);
+}
+
+void
+mm_session_move_layer (MmSession *self,
+                       guint      from,
+                       guint      to)
+{
+  MmLayerSpec spec;
+
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (from >= self->layers->len || to >= self->layers->len || from == to)
+    return;
+  spec = g_array_index (self->layers, MmLayerSpec, from);
+  g_array_remove_index (self->layers, from);
+  g_array_insert_val (self->layers, to, spec);
+  model_changed (self);
+}
+
+void
+mm_session_set_layer_units (MmSession *self,
+                            guint      index,
+                            guint      units)
+{
+  MmLayerSpec *spec;
+
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (index >= self->layers->len || units == 0)
+    return;
+  spec = &g_array_index (self->layers, MmLayerSpec, index);
+  if (spec->kind != MM_LAYER_LINEAR || spec->units == units)
+    return;
+  spec->units = units;
+  model_changed (self);
+}
+
+void
+mm_session_set_layer_param (MmSession *self,
+                            guint      index,
+                            float      param)
+{
+  MmLayerSpec *spec;
+
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (index >= self->layers->len)
+    return;
+  spec = &g_array_index (self->layers, MmLayerSpec, index);
+  if (spec->param == param)
+    return;
+  spec->param = param;
+  model_changed (self);
+}
+
+void
+mm_session_set_layers (MmSession         *self,
+                       const MmLayerSpec *layers,
+                       guint              n)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  g_array_set_size (self->layers, 0);
+  g_array_append_vals (self->layers, layers, n);
+  model_changed (self);
+}
+
+/* ---- Checking the network against the data -------------------------------- */
+
+static const char *
+data_name (MmSession *self)
+{
+  return self->train ? mm_dataset_get_name (self->train) : _("the data");
+}
+
+/* Builds the network for the current data (NULL when impossible) and fills
+ * the per-layer checks. */
+static MmModule *
+build_model (MmSession *self,
+             gboolean   fill_checks)
+{
+  g_autoptr(GPtrArray) modules = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_module_unref);
+  MmShape shape;
+  guint n_classes, first_wide_linear = G_MAXUINT, last_linear = G_MAXUINT;
+  gsize total = 0;
+  g_autofree char *problem = NULL;
+  gint problem_layer = -1;
+
+  if (fill_checks)
+    {
+      g_array_set_size (self->checks, 0);
+      g_array_set_size (self->checks, self->layers->len);
+      g_clear_pointer (&self->problem, g_free);
+      self->n_params = 0;
+    }
+  if (self->train == NULL)
+    {
+      if (fill_checks)
+        self->problem = g_strdup (self->data_state == MM_DATA_STATE_FAILED
+                                  ? self->data_message : _("Loading the data…"));
+      return NULL;
+    }
+
+  {
+    const MmShape *sample = mm_dataset_get_sample_shape (self->train);
+    mm_shape_scalar (&shape);
+    shape.ndim = sample->ndim + 1;
+    shape.dim[0] = self->settings.batch_size;
+    memcpy (shape.dim + 1, sample->dim, sample->ndim * sizeof (gsize));
+  }
+  n_classes = mm_dataset_get_n_classes (self->train);
+
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      const MmLayerSpec *spec = &g_array_index (self->layers, MmLayerSpec, i);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MmModule) m = NULL;
+      MmShape out;
+
+      switch (spec->kind)
+        {
+        case MM_LAYER_LINEAR:
+          if (shape.ndim > 2 && first_wide_linear == G_MAXUINT)
+            first_wide_linear = i;
+          last_linear = i;
+          m = mm_module_linear_new (shape.ndim ? shape.dim[shape.ndim - 1] : 1, spec->units, &error);
+          break;
+        case MM_LAYER_FLATTEN:
+          m = mm_module_flatten_new ();
+          break;
+        case MM_LAYER_ACTIVATION:
+        default:
+          {
+            MmOp op = mm_op_unary (spec->op);
+            if (spec->op == MM_OP_LEAKY_RELU)
+              op.param = spec->param;
+            m = mm_module_activation_new (op, &error);
+          }
+          break;
+        }
+      if (m == NULL || !mm_module_output_shape (m, &shape, &out, &error))
+        {
+          problem = g_strdup (error->message);
+          problem_layer = i;
+          break;
+        }
+      if (fill_checks)
+        {
+          MmLayerCheck *c = &g_array_index (self->checks, MmLayerCheck, i);
+          c->shape = mm_shape_to_string (&out);
+          c->n_params = mm_module_count_params (m);
+          total += c->n_params;
+        }
+      shape = out;
+      g_ptr_array_add (modules, g_steal_pointer (&m));
+    }
+
+  if (problem == NULL)
+    {
+      g_autofree char *s = mm_shape_to_string (&shape);
+      if (self->layers->len == 0)
+        problem = g_strdup (_("Add layers to the network: at least one Linear layer with one output per class."));
+      else if (shape.ndim != 2)
+        {
+          problem_layer = first_wide_linear != G_MAXUINT ? (gint) first_wide_linear : (gint) self->layers->len - 1;
+          problem = g_strdup_printf (_("The network gives shape %s, but it must give one row of scores per sample. "
+                                       "Add a Flatten layer before this layer."), s);
+        }
+      else if (shape.dim[1] != n_classes)
+        {
+          problem_layer = last_linear != G_MAXUINT ? (gint) last_linear : (gint) self->layers->len - 1;
+          problem = g_strdup_printf (_("This layer gives %" G_GSIZE_FORMAT " outputs, but %s has %u classes: "
+                                       "the last Linear layer needs one output per class."),
+                                     shape.dim[1], data_name (self), n_classes);
+        }
+      else if (total > MAX_PARAMS)
+        problem = g_strdup_printf (_("The network has %" G_GSIZE_FORMAT " parameters; at most %" G_GSIZE_FORMAT
+                                     " fit a classroom computer. Use fewer units."), total, MAX_PARAMS);
+    }
+
+  if (fill_checks)
+    {
+      self->n_params = total;
+      if (problem != NULL)
+        {
+          if (problem_layer >= 0)
+            g_array_index (self->checks, MmLayerCheck, problem_layer).error = g_strdup (problem);
+          self->problem = g_steal_pointer (&problem);
+        }
+    }
+  if (problem != NULL || self->problem != NULL)
+    return NULL;
+  return mm_module_sequential_new (modules->len, (MmModule **) modules->pdata);
+}
+
+static void
+recheck (MmSession *self)
+{
+  g_autoptr(MmModule) m = build_model (self, TRUE);
+}
+
+const MmLayerCheck *
+mm_session_get_layer_check (MmSession *self,
+                            guint      index)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  if (index >= self->checks->len)
+    return NULL;
+  return &g_array_index (self->checks, MmLayerCheck, index);
+}
+
+const char *
+mm_session_get_problem (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return self->problem;
+}
+
+gsize
+mm_session_get_n_params (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  return self->n_params;
+}
+
+char *
+mm_session_describe_input (MmSession *self)
+{
+  const MmShape *s;
+
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  if (self->train == NULL)
+    return g_strdup (self->data_state == MM_DATA_STATE_LOADING ? _("Input: loading the data…") : _("Input: no data"));
+  s = mm_dataset_get_sample_shape (self->train);
+  if (s->ndim == 2)
+    return g_strdup_printf (_("Input: %s, images of %" G_GSIZE_FORMAT "×%" G_GSIZE_FORMAT " pixels, %u classes"),
+                            mm_dataset_get_name (self->train), s->dim[0], s->dim[1],
+                            mm_dataset_get_n_classes (self->train));
+  return g_strdup_printf (_("Input: %s, %" G_GSIZE_FORMAT " numbers per sample, %u classes"),
+                          mm_dataset_get_name (self->train), mm_shape_size (s),
+                          mm_dataset_get_n_classes (self->train));
+}
+
+MmModule *
+mm_session_dup_model (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return build_model (self, FALSE);
+}
+
+/* ---- Settings and data ------------------------------------------------------- */
+
+MmSessionSettings *
+mm_session_get_settings (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return &self->settings;
+}
+
+static gboolean
+same_data_request (const DataRequest       *r,
+                   const MmSessionSettings *s)
+{
+  if (r->kind != s->data)
+    return FALSE;
+  if (r->kind == MM_DATA_TOY)
+    return r->toy == s->toy && r->samples == s->toy_samples && r->noise == s->toy_noise &&
+           r->classes == s->toy_classes && r->seed == s->seed;
+  if (r->kind == MM_DATA_CSV)
+    return g_strcmp0 (r->csv_path, s->csv_path) == 0 && r->seed == s->seed;
+  return TRUE;
+}
+
+void
+mm_session_settings_changed (MmSession *self)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (self->request == NULL || !same_data_request (self->request, &self->settings))
+    load_data (self);
+  recheck (self);
+  g_signal_emit (self, signals[SETTINGS_CHANGED], 0);
+  g_signal_emit (self, signals[MODEL_CHANGED], 0);
+}
+
+static void
+load_data_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  DataRequest *r = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) all = NULL;
+  MmDataset **pair = g_new0 (MmDataset *, 2);
+
+  switch (r->kind)
+    {
+    case MM_DATA_FASHION_MNIST:
+      if (!mm_dataset_load_fashion_mnist (NULL, &pair[0], &pair[1], &error))
+        goto fail;
+      break;
+    case MM_DATA_TOY:
+      all = mm_dataset_new_toy (r->toy, r->samples, r->noise, r->classes, r->seed, &error);
+      if (all == NULL)
+        goto fail;
+      if (!mm_dataset_split (all, 0.2, r->seed, &pair[0], &pair[1], &error))
+        goto fail;
+      break;
+    case MM_DATA_CSV:
+    default:
+      if (r->csv_path == NULL)
+        {
+          g_set_error (&error, MM_ERROR, MM_ERROR_IO, _("Choose a CSV file"));
+          goto fail;
+        }
+      all = mm_dataset_load_csv (r->csv_path, -1, &error);
+      if (all == NULL)
+        goto fail;
+      if (mm_dataset_get_n_samples (all) < 2)
+        pair[0] = g_steal_pointer (&all);
+      else if (!mm_dataset_split (all, 0.2, r->seed, &pair[0], &pair[1], &error))
+        goto fail;
+      break;
+    }
+  g_task_return_pointer (task, pair, NULL);
+  return;
+
+fail:
+  g_clear_pointer (&pair[0], mm_dataset_unref);
+  g_clear_pointer (&pair[1], mm_dataset_unref);
+  g_free (pair);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+load_data_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  MmSession *self = MM_SESSION (source);
+  g_autoptr(GError) error = NULL;
+  MmDataset **pair = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_pointer (&self->train, mm_dataset_unref);
+  g_clear_pointer (&self->test, mm_dataset_unref);
+  g_clear_pointer (&self->data_message, g_free);
+  if (pair == NULL)
+    {
+      self->data_state = MM_DATA_STATE_FAILED;
+      self->data_message = g_strdup (error->message);
+    }
+  else
+    {
+      self->train = pair[0];
+      self->test = pair[1];
+      g_free (pair);
+      self->data_state = MM_DATA_STATE_READY;
+    }
+  recheck (self);
+  g_signal_emit (self, signals[DATA_CHANGED], 0);
+  g_signal_emit (self, signals[MODEL_CHANGED], 0);
+}
+
+static void
+load_data (MmSession *self)
+{
+  g_autoptr(GTask) task = NULL;
+  DataRequest *r = g_new0 (DataRequest, 1);
+  const MmSessionSettings *s = &self->settings;
+
+  if (self->data_cancellable)
+    g_cancellable_cancel (self->data_cancellable);
+  g_clear_object (&self->data_cancellable);
+  self->data_cancellable = g_cancellable_new ();
+
+  r->kind = s->data;
+  r->toy = s->toy;
+  r->samples = s->toy_samples;
+  r->noise = s->toy_noise;
+  r->classes = s->toy_classes;
+  r->seed = s->seed;
+  r->csv_path = g_strdup (s->csv_path);
+  g_clear_pointer (&self->request, data_request_free);
+  self->request = g_memdup2 (r, sizeof *r);
+  self->request->csv_path = g_strdup (r->csv_path);
+
+  g_clear_pointer (&self->train, mm_dataset_unref);
+  g_clear_pointer (&self->test, mm_dataset_unref);
+  self->data_state = MM_DATA_STATE_LOADING;
+  g_clear_pointer (&self->data_message, g_free);
+
+  task = g_task_new (self, self->data_cancellable, load_data_done, NULL);
+  g_task_set_task_data (task, r, (GDestroyNotify) data_request_free);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, load_data_thread);
+  g_signal_emit (self, signals[DATA_CHANGED], 0);
+}
+
+MmDataState
+mm_session_get_data_state (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), MM_DATA_STATE_FAILED);
+  return self->data_state;
+}
+
+const char *
+mm_session_get_data_message (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return self->data_message;
+}
+
+MmDataset *
+mm_session_get_train_data (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return self->train;
+}
+
+MmDataset *
+mm_session_get_test_data (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return self->test;
+}
+
+/* ---- Training ------------------------------------------------------------------ */
+
+static MmLoss *
+make_loss (MmSession  *self,
+           GError    **error)
+{
+  g_autoptr(MmLoss) inner = NULL;
+
+  if (self->settings.loss == MM_LOSS_MSE)
+    inner = mm_loss_mse_new ();
+  else
+    inner = mm_loss_cross_entropy_new (self->settings.label_smoothing, error);
+  if (inner == NULL)
+    return NULL;
+  return mm_loss_one_hot_new (inner, mm_dataset_get_n_classes (self->train), error);
+}
+
+static void
+set_state (MmSession      *self,
+           MmTrainerState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
+}
+
+static gboolean
+is_over (MmTrainerState s)
+{
+  return s == MM_TRAINER_FINISHED || s == MM_TRAINER_STOPPED || s == MM_TRAINER_DIVERGED ||
+         s == MM_TRAINER_FAILED;
+}
+
+/* Keeps the trainer's final weights and frees it. */
+static void
+retire_trainer (MmSession *self)
+{
+  g_autoptr(GArray) epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  MmTrainerRecord progress;
+
+  if (self->trainer == NULL)
+    return;
+  mm_trainer_stop (self->trainer);
+  mm_trainer_wait (self->trainer);
+  progress = mm_trainer_get_progress (self->trainer);
+  self->step_offset += progress.step;
+  self->epoch_offset += mm_trainer_get_epochs (self->trainer, 0, epochs);
+  g_clear_pointer (&self->params, mm_params_unref);
+  self->params = mm_trainer_snapshot_params (self->trainer);
+  g_clear_pointer (&self->trainer, mm_trainer_free);
+}
+
+/* Fresh random weights for @model (history starts again). */
+static void
+fresh_params (MmSession *self,
+              MmModule  *model)
+{
+  g_autoptr(GArray) specs = mm_module_get_params (model);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->params, mm_params_unref);
+  g_clear_pointer (&self->params_model, g_free);
+  self->params = mm_params_init (specs, self->settings.init, self->settings.seed, &error);
+  if (self->params != NULL)
+    self->params_model = mm_module_to_string (model);
+  self->step_offset = 0;
+  self->epoch_offset = 0;
+  g_signal_emit (self, signals[HISTORY_RESET], 0);
+}
+
+gboolean
+mm_session_can_train (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  return self->problem == NULL && self->train != NULL;
+}
+
+static gboolean
+ensure_trainer (MmSession  *self,
+                GError    **error)
+{
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmLoss) loss = NULL;
+  g_autofree char *text = NULL;
+  MmTrainerConfig config;
+
+  if (self->trainer != NULL && !is_over (mm_trainer_get_state (self->trainer)))
+    return TRUE;
+  retire_trainer (self);
+
+  model = build_model (self, FALSE);
+  if (model == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           self->problem ? self->problem : _("The network cannot be trained yet"));
+      return FALSE;
+    }
+  loss = make_loss (self, error);
+  if (loss == NULL)
+    return FALSE;
+
+  /* Continue from the current weights when they belong to this network;
+   * a changed network starts afresh, and says so. */
+  text = mm_module_to_string (model);
+  if (self->params == NULL || g_strcmp0 (text, self->params_model) != 0)
+    {
+      gboolean had = self->params != NULL;
+      fresh_params (self, model);
+      if (had)
+        g_signal_emit (self, signals[NOTICE], 0, _("The network changed, so training starts from new random weights."));
+    }
+  if (self->params == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_TOO_LARGE, _("Not enough memory for the network's weights"));
+      return FALSE;
+    }
+
+  mm_trainer_config_init (&config);
+  config.model = model;
+  config.loss = loss;
+  config.optimizer = self->settings.optimizer;
+  config.optimizer.decoupled_weight_decay = self->settings.adamw;
+  config.l1 = self->settings.l1;
+  config.l2 = self->settings.l2;
+  config.train = self->train;
+  config.test = self->test;
+  config.batch_size = self->settings.batch_size;
+  config.epochs = self->settings.epochs;
+  /* Each continuation shuffles differently, but reproducibly. */
+  config.seed = self->settings.seed + self->epoch_offset;
+  config.initial_params = self->params;
+  config.threads = 1;
+  self->trainer = mm_trainer_new (&config, error);
+  if (self->trainer == NULL)
+    return FALSE;
+  mm_trainer_set_step_delay (self->trainer, self->step_delay);
+  return TRUE;
+}
+
+gboolean
+mm_session_train (MmSession  *self,
+                  GError    **error)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  if (!ensure_trainer (self, error))
+    return FALSE;
+  mm_trainer_start (self->trainer);
+  set_state (self, MM_TRAINER_RUNNING);
+  return TRUE;
+}
+
+void
+mm_session_pause (MmSession *self)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (self->trainer == NULL)
+    return;
+  mm_trainer_pause (self->trainer);
+  set_state (self, mm_trainer_get_state (self->trainer));
+}
+
+gboolean
+mm_session_step (MmSession  *self,
+                 GError    **error)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  if (!ensure_trainer (self, error))
+    return FALSE;
+  mm_trainer_step_once (self->trainer);
+  set_state (self, MM_TRAINER_PAUSED);
+  return TRUE;
+}
+
+void
+mm_session_stop (MmSession *self)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (self->trainer != NULL)
+    mm_trainer_stop (self->trainer);
+}
+
+void
+mm_session_reset_weights (MmSession *self)
+{
+  g_autoptr(MmModule) model = NULL;
+
+  g_return_if_fail (MM_IS_SESSION (self));
+  retire_trainer (self);
+  model = build_model (self, FALSE);
+  if (model != NULL)
+    fresh_params (self, model);
+  else
+    {
+      g_clear_pointer (&self->params, mm_params_unref);
+      self->step_offset = 0;
+      self->epoch_offset = 0;
+      g_signal_emit (self, signals[HISTORY_RESET], 0);
+    }
+  set_state (self, MM_TRAINER_READY);
+}
+
+void
+mm_session_set_lr (MmSession *self,
+                   double     lr)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (!(lr > 0.0) || !isfinite (lr))
+    return;
+  self->settings.optimizer.lr = lr;
+  if (self->trainer != NULL)
+    mm_trainer_set_lr (self->trainer, lr);
+}
+
+void
+mm_session_set_step_delay (MmSession *self,
+                           guint      ms)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  self->step_delay = ms;
+  if (self->trainer != NULL)
+    mm_trainer_set_step_delay (self->trainer, ms);
+}
+
+MmTrainerState
+mm_session_get_state (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), MM_TRAINER_FAILED);
+  return self->state;
+}
+
+MmTrainer *
+mm_session_get_trainer (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  return self->trainer;
+}
+
+guint64
+mm_session_get_step_offset (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  return self->step_offset;
+}
+
+guint
+mm_session_get_epoch_offset (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  return self->epoch_offset;
+}
+
+MmParams *
+mm_session_dup_params (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  if (self->trainer != NULL)
+    return mm_trainer_snapshot_params (self->trainer);
+  if (self->params == NULL)
+    {
+      /* Before the first Train: the untrained network's random weights, so
+       * the views show where training starts from. */
+      g_autoptr(MmModule) model = build_model (self, FALSE);
+      if (model != NULL)
+        {
+          g_autoptr(GArray) specs = mm_module_get_params (model);
+          self->params = mm_params_init (specs, self->settings.init, self->settings.seed, NULL);
+          self->params_model = mm_module_to_string (model);
+        }
+    }
+  else
+    {
+      /* Weights of another network (the layers changed) show nothing. */
+      g_autoptr(MmModule) model = build_model (self, FALSE);
+      g_autofree char *text = model ? mm_module_to_string (model) : NULL;
+      if (g_strcmp0 (text, self->params_model) != 0)
+        return NULL;
+    }
+  return self->params ? mm_params_ref (self->params) : NULL;
+}
+
+guint
+mm_session_poll (MmSession *self,
+                 GArray    *records)
+{
+  guint n;
+
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  if (self->trainer == NULL)
+    return 0;
+  n = mm_trainer_drain (self->trainer, records);
+  for (guint i = 0; i < n; i++)
+    {
+      const MmTrainerRecord *r = &g_array_index (records, MmTrainerRecord, records->len - n + i);
+      if (r->kind == MM_RECORD_STATE)
+        set_state (self, r->state);
+    }
+  return n;
+}
+
+/* ---- Object ------------------------------------------------------------------- */
+
+static void
+mm_session_dispose (GObject *object)
+{
+  MmSession *self = MM_SESSION (object);
+
+  if (self->data_cancellable)
+    g_cancellable_cancel (self->data_cancellable);
+  g_clear_object (&self->data_cancellable);
+  /* Closing the window mid-training: stop after the current batch and wait. */
+  g_clear_pointer (&self->trainer, mm_trainer_free);
+  G_OBJECT_CLASS (mm_session_parent_class)->dispose (object);
+}
+
+static void
+mm_session_finalize (GObject *object)
+{
+  MmSession *self = MM_SESSION (object);
+
+  g_array_unref (self->layers);
+  g_array_unref (self->checks);
+  g_free (self->problem);
+  g_free (self->settings.csv_path);
+  g_free (self->data_message);
+  g_clear_pointer (&self->request, data_request_free);
+  g_clear_pointer (&self->train, mm_dataset_unref);
+  g_clear_pointer (&self->test, mm_dataset_unref);
+  g_clear_pointer (&self->params, mm_params_unref);
+  g_free (self->params_model);
+  G_OBJECT_CLASS (mm_session_parent_class)->finalize (object);
+}
+
+static void
+mm_session_class_init (MmSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = mm_session_dispose;
+  object_class->finalize = mm_session_finalize;
+
+  signals[MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SETTINGS_CHANGED] = g_signal_new ("settings-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[DATA_CHANGED] = g_signal_new ("data-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[HISTORY_RESET] = g_signal_new ("history-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[NOTICE] = g_signal_new ("notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static const MmLayerSpec seed_mlp[] = {
+  { MM_LAYER_FLATTEN, 0, 0, 0 },
+  { MM_LAYER_LINEAR, 100, 0, 0 },
+  { MM_LAYER_ACTIVATION, 0, MM_OP_RELU, 0 },
+  { MM_LAYER_LINEAR, 100, 0, 0 },
+  { MM_LAYER_ACTIVATION, 0, MM_OP_RELU, 0 },
+  { MM_LAYER_LINEAR, 10, 0, 0 },
+};
+
+static const MmLayerSpec spiral_mlp[] = {
+  { MM_LAYER_LINEAR, 16, 0, 0 },
+  { MM_LAYER_ACTIVATION, 0, MM_OP_TANH, 0 },
+  { MM_LAYER_LINEAR, 16, 0, 0 },
+  { MM_LAYER_ACTIVATION, 0, MM_OP_TANH, 0 },
+  { MM_LAYER_LINEAR, 3, 0, 0 },
+};
+
+static gboolean
+fashion_mnist_installed (void)
+{
+  g_autofree char *path = g_build_filename (mm_dataset_get_fashion_mnist_dir (),
+                                            "train-images-idx3-ubyte.gz", NULL);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static void
+mm_session_init (MmSession *self)
+{
+  MmSessionSettings *s = &self->settings;
+
+  self->layers = g_array_new (FALSE, FALSE, sizeof (MmLayerSpec));
+  self->checks = g_array_new (FALSE, TRUE, sizeof (MmLayerCheck));
+  g_array_set_clear_func (self->checks, (GDestroyNotify) layer_check_clear);
+  self->state = MM_TRAINER_READY;
+
+  /* A ready demo: the seed's MLP on Fashion-MNIST when it is installed,
+   * otherwise a spiral that a small network untangles in seconds. */
+  s->toy = MM_TOY_SPIRAL;
+  s->toy_samples = 1000;
+  s->toy_noise = 0.1;
+  s->toy_classes = 3;
+  s->loss = MM_LOSS_CROSS_ENTROPY;
+  s->seed = 42;
+  s->init = MM_INIT_XAVIER_UNIFORM;
+  if (fashion_mnist_installed () && g_getenv ("MYML_DEMO_TOY") == NULL)
+    {
+      s->data = MM_DATA_FASHION_MNIST;
+      mm_optimizer_config_init (&s->optimizer, MM_OPTIMIZER_SGD);
+      s->batch_size = 64;
+      s->epochs = 10;
+      g_array_append_vals (self->layers, seed_mlp, G_N_ELEMENTS (seed_mlp));
+    }
+  else
+    {
+      s->data = MM_DATA_TOY;
+      mm_optimizer_config_init (&s->optimizer, MM_OPTIMIZER_ADAM);
+      s->optimizer.lr = 0.01;
+      s->batch_size = 32;
+      s->epochs = 200;
+      g_array_append_vals (self->layers, spiral_mlp, G_N_ELEMENTS (spiral_mlp));
+    }
+  load_data (self);
+  recheck (self);
+}
+
+MmSession *
+mm_session_new (void)
+{
+  return g_object_new (MM_TYPE_SESSION, NULL);
+}

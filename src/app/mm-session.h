@@ -1,0 +1,152 @@
+/* mm-session.h — what the window edits and runs: the network as a list of
+ * layers, the training settings, the data, and the trainer.
+ *
+ * The session is the app's controller. Widgets change it through its
+ * functions and redraw when it emits "model-changed", "settings-changed",
+ * "data-changed" or "state-changed". It never touches a widget, and it talks
+ * to the worker thread only through MmTrainer.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <myml.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MM_LAYER_LINEAR,
+  MM_LAYER_ACTIVATION,
+  MM_LAYER_FLATTEN,
+} MmLayerKind;
+
+typedef struct {
+  MmLayerKind kind;
+  guint units;          /* Linear: output features */
+  MmOpKind op;          /* activation */
+  float param;          /* LeakyReLU slope */
+} MmLayerSpec;
+
+typedef enum {
+  MM_DATA_FASHION_MNIST,
+  MM_DATA_TOY,
+  MM_DATA_CSV,
+} MmDataKind;
+
+typedef enum {
+  MM_LOSS_CROSS_ENTROPY,
+  MM_LOSS_MSE,
+} MmLossKind;
+
+typedef struct {
+  MmDataKind data;
+  MmToyKind toy;
+  guint toy_samples;
+  double toy_noise;
+  guint toy_classes;
+  char *csv_path;
+  MmLossKind loss;
+  double label_smoothing;
+  MmOptimizerConfig optimizer;
+  gboolean adamw;
+  double l1, l2;
+  guint batch_size;
+  guint epochs;
+  guint32 seed;
+  MmInitKind init;
+} MmSessionSettings;
+
+/* What the layer list looks like for the current data: per layer its output
+ * shape, parameter count and, at the layer at fault, why the network cannot
+ * train. */
+typedef struct {
+  char *shape;          /* "(64, 100)" */
+  gsize n_params;
+  char *error;          /* NULL when fine */
+} MmLayerCheck;
+
+typedef enum {
+  MM_DATA_STATE_LOADING,
+  MM_DATA_STATE_READY,
+  MM_DATA_STATE_FAILED,
+} MmDataState;
+
+#define MM_TYPE_SESSION (mm_session_get_type ())
+G_DECLARE_FINAL_TYPE (MmSession, mm_session, MM, SESSION, GObject)
+
+MmSession               *mm_session_new             (void);
+
+/* The network. */
+guint                    mm_session_get_n_layers    (MmSession        *self);
+const MmLayerSpec       *mm_session_get_layer       (MmSession        *self,
+                                                     guint             index);
+void                     mm_session_insert_layer    (MmSession        *self,
+                                                     gint              position,
+                                                     const MmLayerSpec *spec);
+/* "linear", "flatten" or an activation name ("relu", "leakyrelu", "tanh"…). */
+gboolean                 mm_session_add_layer_by_name (MmSession      *self,
+                                                       const char     *name,
+                                                       gint            position);
+void                     mm_session_remove_layer    (MmSession        *self,
+                                                     guint             index);
+void                     mm_session_move_layer      (MmSession        *self,
+                                                     guint             from,
+                                                     guint             to);
+void                     mm_session_set_layer_units (MmSession        *self,
+                                                     guint             index,
+                                                     guint             units);
+void                     mm_session_set_layer_param (MmSession        *self,
+                                                     guint             index,
+                                                     float             param);
+void                     mm_session_set_layers      (MmSession        *self,
+                                                     const MmLayerSpec *layers,
+                                                     guint             n);
+char                    *mm_session_layer_title     (const MmLayerSpec *spec);
+
+/* Checks of the current network against the current data. */
+const MmLayerCheck      *mm_session_get_layer_check (MmSession        *self,
+                                                     guint             index);
+/* NULL when the network can train; otherwise the reason (also shown at the
+ * layer at fault). */
+const char              *mm_session_get_problem     (MmSession        *self);
+gsize                    mm_session_get_n_params    (MmSession        *self);
+char                    *mm_session_describe_input  (MmSession        *self);
+/* The network as a module for the current data, or NULL (see get_problem). */
+MmModule                *mm_session_dup_model       (MmSession        *self);
+
+/* Settings: change the fields, then call settings_changed. */
+MmSessionSettings       *mm_session_get_settings    (MmSession        *self);
+void                     mm_session_settings_changed (MmSession       *self);
+
+/* Data, loaded in a thread when the data settings change. */
+MmDataState              mm_session_get_data_state  (MmSession        *self);
+const char              *mm_session_get_data_message (MmSession       *self);
+MmDataset               *mm_session_get_train_data  (MmSession        *self);
+MmDataset               *mm_session_get_test_data   (MmSession        *self);
+
+/* Training. */
+gboolean                 mm_session_can_train       (MmSession        *self);
+gboolean                 mm_session_train           (MmSession        *self,
+                                                     GError          **error);
+void                     mm_session_pause           (MmSession        *self);
+gboolean                 mm_session_step            (MmSession        *self,
+                                                     GError          **error);
+void                     mm_session_stop            (MmSession        *self);
+/* New random weights (the next Train starts from them); stops training. */
+void                     mm_session_reset_weights   (MmSession        *self);
+void                     mm_session_set_lr          (MmSession        *self,
+                                                     double            lr);
+void                     mm_session_set_step_delay  (MmSession        *self,
+                                                     guint             ms);
+MmTrainerState           mm_session_get_state       (MmSession        *self);
+MmTrainer               *mm_session_get_trainer     (MmSession        *self);
+/* Steps trained before the current trainer started (its step 1 is offset + 1). */
+guint64                  mm_session_get_step_offset (MmSession        *self);
+guint                    mm_session_get_epoch_offset (MmSession       *self);
+/* The newest parameter values (a snapshot), or NULL before the first Train. */
+MmParams                *mm_session_dup_params      (MmSession        *self);
+/* Moves new trainer records into @records; emits "state-changed" when the
+ * state changed. Call once per frame. */
+guint                    mm_session_poll            (MmSession        *self,
+                                                     GArray           *records);
+
+G_END_DECLS
