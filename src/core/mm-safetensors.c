@@ -182,7 +182,8 @@ mm_params_from_safetensors (const guint8  *data,
          header_len, length);
   if (!json_parser_load_from_data (parser, (const char *) data + 8, (gssize) header_len, &local))
     BAD ("The header is not valid JSON: %s", local->message);
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* An empty or all-blank header parses without error to no root at all. */
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     BAD ("The header is not a JSON object");
   obj = json_node_get_object (json_parser_get_root (parser));
   body = data + 8 + header_len;
