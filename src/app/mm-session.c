@@ -234,10 +234,13 @@ mm_session_set_layers (MmSession         *self,
 
 /* ---- Checking the network against the data -------------------------------- */
 
-static const char *
+/* "Fashion-MNIST (train)" → "Fashion-MNIST": the user chose the data set, not its split. */
+static char *
 data_name (MmSession *self)
 {
-  return self->train ? mm_dataset_get_name (self->train) : _("the data");
+  const char *name = self->train ? mm_dataset_get_name (self->train) : _("the data");
+  const char *paren = strstr (name, " (");
+  return paren ? g_strndup (name, paren - name) : g_strdup (name);
 }
 
 /* Builds the network for the current data (NULL when impossible) and fills
@@ -307,6 +310,7 @@ build_model (MmSession *self,
         }
       if (m == NULL || !mm_module_output_shape (m, &shape, &out, &error))
         {
+          /* e.g. a Linear layer too large to make */
           problem = g_strdup (error->message);
           problem_layer = i;
           break;
@@ -335,10 +339,11 @@ build_model (MmSession *self,
         }
       else if (shape.dim[1] != n_classes)
         {
+          g_autofree char *name = data_name (self);
           problem_layer = last_linear != G_MAXUINT ? (gint) last_linear : (gint) self->layers->len - 1;
           problem = g_strdup_printf (_("This layer gives %" G_GSIZE_FORMAT " outputs, but %s has %u classes: "
                                        "the last Linear layer needs one output per class."),
-                                     shape.dim[1], data_name (self), n_classes);
+                                     shape.dim[1], name, n_classes);
         }
       else if (total > MAX_PARAMS)
         problem = g_strdup_printf (_("The network has %" G_GSIZE_FORMAT " parameters; at most %" G_GSIZE_FORMAT
@@ -350,9 +355,14 @@ build_model (MmSession *self,
       self->n_params = total;
       if (problem != NULL)
         {
+          /* The row says it in its own words; elsewhere the layer is named. */
           if (problem_layer >= 0)
-            g_array_index (self->checks, MmLayerCheck, problem_layer).error = g_strdup (problem);
-          self->problem = g_steal_pointer (&problem);
+            {
+              g_array_index (self->checks, MmLayerCheck, problem_layer).error = g_strdup (problem);
+              self->problem = g_strdup_printf (_("Layer %d: %s"), problem_layer, problem);
+            }
+          else
+            self->problem = g_steal_pointer (&problem);
         }
     }
   if (problem != NULL || self->problem != NULL)
