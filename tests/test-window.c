@@ -1,0 +1,230 @@
+/* test-window.c — the main window driven through its actions, under a
+ * virtual display: editing the network, validation, training, pause, step,
+ * stop, closing while training; a PNG of the window for a reviewer. */
+#include <gtk/gtk.h>
+#include <myml.h>
+#include <string.h>
+#include "mm-window.h"
+#include "mm-model-builder.h"
+
+#define TIMEOUT_S 60
+
+static MmApplication *app;
+
+/* Iterates the main loop until @cond holds or the time is up. */
+#define WAIT_FOR(cond)                                                        \
+  G_STMT_START {                                                              \
+    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
+    while (!(cond) && g_get_monotonic_time () < _end)                         \
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
+    if (!(cond))                                                              \
+      g_error ("timed out waiting for %s", #cond);                            \
+  } G_STMT_END
+
+static void
+activate (MmWindow   *win,
+          const char *action,
+          GVariant   *param)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (win), action, param);
+}
+
+static gboolean
+enabled (MmWindow   *win,
+         const char *action)
+{
+  return g_action_group_get_action_enabled (G_ACTION_GROUP (win), action);
+}
+
+static guint64
+history_len (MmSession *session)
+{
+  MmTrainer *t = mm_session_get_trainer (session);
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+
+  if (t == NULL)
+    return 0;
+  return mm_trainer_get_history (t, 0, points);
+}
+
+static MmWindow *
+new_window (void)
+{
+  MmWindow *win = mm_window_new (app);
+  MmSession *session = mm_window_get_session (win);
+
+  gtk_window_present (GTK_WINDOW (win));
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+  return win;
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                            name, NULL);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  /* Let a few frames be drawn first: a widget paintable shows what was drawn. */
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+}
+
+static void
+test_edit_network (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  MmModelBuilder *builder = MM_MODEL_BUILDER (mm_window_get_model_builder (win));
+  guint n = mm_session_get_n_layers (session);
+
+  /* The spiral demo: Linear(16) Tanh Linear(16) Tanh Linear(3). */
+  g_assert_cmpuint (n, ==, 5);
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_true (enabled (win, "train"));
+
+  /* A Linear layer of 32 at the end: 32 outputs for 3 classes is wrong,
+   * said at that layer and in the builder, and Train is disabled. */
+  activate (win, "add-layer", g_variant_new_string ("linear"));
+  g_assert_cmpuint (mm_session_get_n_layers (session), ==, n + 1);
+  g_assert_cmpint (mm_session_get_layer (session, n)->kind, ==, MM_LAYER_LINEAR);
+  g_assert_nonnull (mm_session_get_problem (session));
+  g_assert_nonnull (strstr (mm_model_builder_get_problem_text (builder), "32 outputs"));
+  g_assert_nonnull (strstr (mm_model_builder_get_problem_text (builder), "3 classes"));
+  g_assert_nonnull (mm_session_get_layer_check (session, n)->error);
+  g_assert_null (mm_session_get_layer_check (session, 0)->error);
+  g_assert_false (enabled (win, "train"));
+
+  /* Its units set to 3 fixes it. */
+  mm_session_set_layer_units (session, n, 3);
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_true (enabled (win, "train"));
+  g_assert_cmpstr (mm_session_get_layer_check (session, n)->shape, ==, "(32, 3)");
+
+  /* Remove it again through the action. */
+  activate (win, "remove-layer", g_variant_new_uint32 (n));
+  g_assert_cmpuint (mm_session_get_n_layers (session), ==, n);
+
+  /* Reorder: Tanh to the front, then back. Shapes flow from the input. */
+  activate (win, "move-layer", g_variant_new ("(uu)", 1, 0));
+  g_assert_cmpint (mm_session_get_layer (session, 0)->kind, ==, MM_LAYER_ACTIVATION);
+  g_assert_cmpint (mm_session_get_layer (session, 1)->kind, ==, MM_LAYER_LINEAR);
+  g_assert_cmpstr (mm_session_get_layer_check (session, 0)->shape, ==, "(32, 2)");
+  g_assert_null (mm_session_get_problem (session));
+  activate (win, "move-layer", g_variant_new ("(uu)", 0, 1));
+  g_assert_cmpint (mm_session_get_layer (session, 0)->kind, ==, MM_LAYER_LINEAR);
+  g_assert_cmpuint (mm_session_get_layer_check (session, 0)->n_params, ==, 2 * 16 + 16);
+
+  /* Rows follow: row 4 shows the last Linear. */
+  g_assert_nonnull (mm_model_builder_get_row (builder, 4));
+  g_assert_null (mm_model_builder_get_row (builder, 5));
+
+  /* An unknown layer name is refused without a change. */
+  activate (win, "add-layer", g_variant_new_string ("conv9d"));
+  g_assert_cmpuint (mm_session_get_n_layers (session), ==, n);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_train_pause_step_stop (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  guint64 before;
+
+  /* Slow enough that pausing happens mid-run. */
+  mm_session_get_settings (session)->epochs = 1000;
+  mm_session_settings_changed (session);
+
+  activate (win, "train", NULL);
+  WAIT_FOR (history_len (session) >= 20);
+  g_assert_cmpint (mm_session_get_state (session), ==, MM_TRAINER_RUNNING);
+  g_assert_false (enabled (win, "train"));
+  g_assert_true (enabled (win, "pause"));
+
+  activate (win, "pause", NULL);
+  WAIT_FOR (mm_trainer_get_state (mm_session_get_trainer (session)) == MM_TRAINER_PAUSED);
+  g_usleep (100000);
+  before = history_len (session);
+  g_usleep (100000);
+  g_assert_cmpuint (history_len (session), ==, before);   /* paused means paused */
+
+  /* One batch per Step. */
+  activate (win, "step", NULL);
+  WAIT_FOR (history_len (session) == before + 1);
+  activate (win, "step", NULL);
+  WAIT_FOR (history_len (session) == before + 2);
+  g_usleep (50000);
+  g_assert_cmpuint (history_len (session), ==, before + 2);
+
+  /* Resume, then stop. */
+  activate (win, "train", NULL);
+  WAIT_FOR (history_len (session) >= before + 20);
+  activate (win, "stop", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
+  g_assert_true (enabled (win, "train"));
+
+  /* Train again continues from these weights: the step count goes on. */
+  before = mm_trainer_get_progress (mm_session_get_trainer (session)).step;
+  activate (win, "train", NULL);
+  WAIT_FOR (history_len (session) >= 5);
+  g_assert_cmpuint (mm_session_get_step_offset (session), ==, before);
+  save_png (GTK_WIDGET (win), "window-training.png");
+
+  /* Closing while training stops the worker cleanly. */
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_spiral_learns (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  g_autoptr(GArray) epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  const MmTrainerRecord *last;
+
+  mm_session_get_settings (session)->epochs = 60;
+  mm_session_settings_changed (session);
+  activate (win, "train", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_FINISHED);
+  mm_trainer_get_epochs (mm_session_get_trainer (session), 0, epochs);
+  g_assert_cmpuint (epochs->len, ==, 60);
+  last = &g_array_index (epochs, MmTrainerRecord, epochs->len - 1);
+  g_test_message ("spiral after 60 epochs: test accuracy %.3f", last->test_accuracy);
+  g_assert_cmpfloat (last->test_accuracy, >, 0.8);
+  save_png (GTK_WIDGET (win), "window-spiral.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  /* The spiral demo whatever is installed: fast and the same everywhere. */
+  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  app = MM_APPLICATION (mm_application_new ());
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  g_test_add_func ("/window/edit-network", test_edit_network);
+  g_test_add_func ("/window/train-pause-step-stop", test_train_pause_step_stop);
+  g_test_add_func ("/window/spiral-learns", test_spiral_learns);
+  status = g_test_run ();
+  g_object_unref (app);
+  return status;
+}
