@@ -23,6 +23,8 @@ struct _MmWindow {
   GtkWidget *training_box;
   GtkWidget *plot_box;
   GtkWidget *data_box;
+  GtkWidget *view_stack;
+  GtkWidget *graph_box;
   GtkWidget *status_state;
   GtkWidget *status_progress;
   GtkWidget *status_speed;
@@ -355,6 +357,8 @@ mm_window_class_init (MmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MmWindow, training_box);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, plot_box);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, data_box);
+  gtk_widget_class_bind_template_child (widget_class, MmWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, MmWindow, graph_box);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, status_state);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, status_progress);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, status_speed);
