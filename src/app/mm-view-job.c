@@ -206,7 +206,7 @@ maybe_start (MmViewJob *job)
     return;
 
   now = g_get_monotonic_time ();
-  ready = job->last_start + MAX ((gint64) job->min_interval_ms * 1000, job->last_duration);
+  ready = job->last_start + MAX ((gint64) job->min_interval_ms * 1000, 2 * job->last_duration);
   if (job->urgent || job->last_start == 0 || now >= ready)
     {
       start_now (job);

@@ -19,8 +19,8 @@
  *     function takes them), so it finishes safely and its result is freed.
  *
  * To leave the trainer its share of a small machine, a computation starts no
- * sooner than max(min interval, its predecessor's duration) after the start
- * of that predecessor (requests while idle start at once).
+ * sooner than max(min interval, twice its predecessor's duration) after the
+ * start of that predecessor — at most half a core — except after a restart.
  *
  * The prepare and apply callbacks run on the main thread; run runs on a worker
  * thread and must only read its input.
