@@ -16,7 +16,8 @@ struct _MmWindow {
   GtkWidget *panel;
   guint tick_id;
   GArray *records;          /* scratch for draining the trainer */
-  gint64 last_view_update;  /* µs, monotonic */
+  gint64 last_view_update;  /* µs, frame time */
+  gint64 last_status_update;
   char *last_problem_toast;
 
   GtkWidget *model_box;
@@ -183,12 +184,20 @@ tick (GtkWidget     *widget,
 {
   MmWindow *self = MM_WINDOW (widget);
 
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+
   g_array_set_size (self->records, 0);
   if (mm_session_poll (self->session, self->records) > 0)
     {
       for (guint i = 0; i < self->records->len; i++)
         handle_record (self, &g_array_index (self->records, MmTrainerRecord, i));
-      update_status (self);
+      /* Text that changes every frame would relayout the window every frame
+       * and flicker too fast to read: four times a second is plenty. */
+      if (now - self->last_status_update > G_USEC_PER_SEC / 4)
+        {
+          update_status (self);
+          self->last_status_update = now;
+        }
     }
   return G_SOURCE_CONTINUE;
 }
