@@ -50,6 +50,7 @@ typedef struct {
   char *log;
   gboolean json;
   gboolean quiet;
+  char *project;
 } Options;
 
 /* Settings left at NAN take the optimizer's default. */
@@ -58,13 +59,16 @@ static Options opts = {
   .label_smoothing = 0.0,
   .lr = NAN, .momentum = NAN, .dampening = NAN, .alpha = NAN, .eps = NAN,
   .beta1 = NAN, .beta2 = NAN, .weight_decay = NAN,
-  .epochs = 10, .batch_size = 64, .seed = 42, .threads = 0,
+  .epochs = -1 /* unset: 10, or the project's */, .batch_size = 64, .seed = 42, .threads = 0,
 };
 
 static const GOptionEntry model_entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_STRING, &opts.model,
     "The network, e.g. \"Flatten; Linear(784, 100); ReLU; Linear(100, 10)\" (default: the seed's MLP "
     "for images, a small Tanh MLP for 2-D sets)", "TEXT" },
+  { "project", 'p', 0, G_OPTION_ARG_FILENAME, &opts.project,
+    "Train the network of a MyML Studio project (.myml) with its data, settings and weights; "
+    "--epochs, --threads, --save and the output options still apply", "FILE" },
   { "init", 0, 0, G_OPTION_ARG_STRING, &opts.init, "Weight initialisation: xavier (default), he, he-uniform", "KIND" },
   { "load", 0, 0, G_OPTION_ARG_FILENAME, &opts.load, "Start from the weights in this .safetensors file", "FILE" },
   { "save", 0, 0, G_OPTION_ARG_FILENAME, &opts.save, "Save the trained weights to this .safetensors file", "FILE" },
@@ -106,7 +110,7 @@ static const GOptionEntry train_entries[] = {
   { "penalize-biases", 0, 0, G_OPTION_ARG_NONE, &opts.penalize_biases, "Apply L1/L2 to the biases too", NULL },
   { "schedule", 0, 0, G_OPTION_ARG_STRING, &opts.schedule,
     "Learning-rate schedule per epoch: step:SIZE:GAMMA or cosine[:T_MAX]", "SPEC" },
-  { "epochs", 'e', 0, G_OPTION_ARG_INT, &opts.epochs, "Epochs (default 10)", "N" },
+  { "epochs", 'e', 0, G_OPTION_ARG_INT, &opts.epochs, "Epochs (default 10, or the project's)", "N" },
   { "batch-size", 'b', 0, G_OPTION_ARG_INT64, &opts.batch_size, "Batch size (default 64)", "N" },
   { "seed", 's', 0, G_OPTION_ARG_INT64, &opts.seed, "Seed of the weights and the batch order (default 42)", "N" },
   { "threads", 't', 0, G_OPTION_ARG_INT, &opts.threads, "BLAS threads (default: the library's choice)", "N" },
@@ -424,7 +428,7 @@ main (int argc, char **argv)
     usage_error ("%s", error->message);
   if (argc > 1)
     usage_error ("unexpected argument '%s'", argv[1]);
-  if (opts.epochs < 1)
+  if (opts.epochs != -1 && opts.epochs < 1)
     usage_error ("--epochs must be at least 1");
   if (opts.batch_size < 1)
     usage_error ("--batch-size must be at least 1");
@@ -434,6 +438,19 @@ main (int argc, char **argv)
     usage_error ("--threads must be at least 0");
   if (opts.init && !mm_init_kind_from_name (opts.init, &init))
     usage_error ("unknown --init '%s' (xavier, he, he-uniform)", opts.init);
+
+  if (opts.project != NULL)
+    {
+      g_autoptr(MmProject) project = mm_project_load (opts.project, &error);
+      if (project == NULL)
+        fail (error);
+      if (!mm_project_load_data (project, &train, &test, &error) ||
+          !mm_project_make_trainer_config (project, mm_dataset_get_n_classes (train), &config, &error))
+        fail (error);
+      model = mm_module_ref (config.model);
+      loss = mm_loss_ref (config.loss);
+      goto configured;
+    }
 
   mm_trainer_config_init (&config);
   make_optimizer_config (&config.optimizer);
@@ -463,27 +480,32 @@ main (int argc, char **argv)
   if (loss == NULL)
     fail (error);
 
-  config.model = model;
-  config.loss = loss;
-  config.train = train;
-  config.test = test;
+  config.model = mm_module_ref (model);
+  config.loss = mm_loss_ref (loss);
   config.l1 = opts.l1;
   config.l2 = opts.l2;
   config.penalize_biases = opts.penalize_biases;
   config.batch_size = (gsize) opts.batch_size;
-  config.epochs = (guint) opts.epochs;
+  config.epochs = opts.epochs > 0 ? (guint) opts.epochs : 10;
   config.seed = (guint32) opts.seed;
   config.init = init;
+
+configured:
+  config.train = mm_dataset_ref (train);
+  config.test = test ? mm_dataset_ref (test) : NULL;
   config.threads = (guint) opts.threads;
+  if (opts.epochs > 0)
+    config.epochs = (guint) opts.epochs;
   if (opts.load)
     {
+      g_clear_pointer (&config.initial_params, mm_params_unref);
       config.initial_params = mm_params_load_safetensors (opts.load, NULL, &error);
       if (config.initial_params == NULL)
         fail (error);
     }
 
   trainer = mm_trainer_new (&config, &error);
-  g_clear_pointer (&config.initial_params, mm_params_unref);
+  mm_trainer_config_clear (&config);
   if (trainer == NULL)
     fail (error);
 

@@ -19,3 +19,4 @@
 #include "mm-data-loader.h"
 #include "mm-trainer.h"
 #include "mm-safetensors.h"
+#include "mm-project.h"
