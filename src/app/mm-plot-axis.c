@@ -187,29 +187,25 @@ add_tick (GArray   *ticks,
 
 /**
  * mm_plot_axis_ticks:
- * @min_step: the smallest step allowed (1 for an axis of whole steps), or 0
+ * @step: the distance between ticks, usually from mm_plot_axis_nice_step()
+ *   or mm_plot_axis_nice_range()
  *
- * Labelled ticks at the multiples of a nice step that lie in [lo, hi].
+ * Labelled ticks at the multiples of @step that lie in [lo, hi].
  * Returns: (transfer full): an array of #MmPlotTick, ascending.
  */
 GArray *
 mm_plot_axis_ticks (double lo,
                     double hi,
-                    guint  max_ticks,
-                    double min_step)
+                    double step)
 {
   GArray *ticks = g_array_new (FALSE, FALSE, sizeof (MmPlotTick));
-  double step, k0, k1;
+  double k0, k1;
 
-  if (!isfinite (lo) || !isfinite (hi) || hi < lo)
+  if (!isfinite (lo) || !isfinite (hi) || hi < lo || !isfinite (step) || step <= 0)
     return ticks;
-  step = mm_plot_axis_nice_step (hi - lo, max_ticks);
-  if (step < min_step)
-    step = min_step;
   k0 = ceil (lo / step - 1e-9);
   k1 = floor (hi / step + 1e-9);
-  /* A range far from zero with a tiny span cannot have more ticks than
-   * max_ticks + 1, but guard against pathological doubles anyway. */
+  /* A careless step would ask for millions of labels. */
   if (k1 - k0 > 1000)
     return ticks;
   for (double k = k0; k <= k1; k++)

@@ -53,8 +53,7 @@ void     mm_plot_axis_log_range      (double            *lo,
 
 GArray  *mm_plot_axis_ticks          (double             lo,
                                       double             hi,
-                                      guint              max_ticks,
-                                      double             min_step);
+                                      double             step);
 GArray  *mm_plot_axis_log_ticks      (double             lo,
                                       double             hi,
                                       guint              max_ticks);
