@@ -4,6 +4,10 @@
 #include "mm-session.h"
 #include "mm-model-builder.h"
 #include "mm-training-panel.h"
+#include "mm-decision-view.h"
+#include "mm-sample-grid.h"
+#include "mm-confusion-view.h"
+#include "mm-plot.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -14,6 +18,18 @@ struct _MmWindow {
   MmSession *session;
   GtkWidget *builder;
   GtkWidget *panel;
+  GtkWidget *decision_view;
+  GtkWidget *sample_grid;
+  GtkWidget *confusion_view;
+  GtkWidget *plot;
+  GtkWidget *epochs_toggle;
+  GtkWidget *log_toggle;
+  guint series_batch, series_smooth, series_penalty, series_train, series_test, series_acc;
+  MmTrainer *plotted_trainer;   /* whose history is being read (not a reference) */
+  guint64 history_read;
+  guint epochs_read;
+  double ema, ema_weight;
+  gboolean penalty_shown;
   guint tick_id;
   GArray *records;          /* scratch for draining the trainer */
   gint64 last_view_update;  /* µs, frame time */
@@ -169,11 +185,246 @@ update_status (MmWindow *self)
 /* ---- Views ------------------------------------------------------------------------ */
 
 static void
+plot_reset (MmWindow *self)
+{
+  mm_plot_clear (MM_PLOT (self->plot));
+  mm_plot_clear_markers (MM_PLOT (self->plot));
+  self->plotted_trainer = NULL;
+  self->history_read = 0;
+  self->epochs_read = 0;
+  self->ema = self->ema_weight = 0;
+  self->penalty_shown = FALSE;
+  mm_plot_set_series_visible (MM_PLOT (self->plot), self->series_penalty, FALSE);
+}
+
+static void
+update_x_scale (MmWindow *self)
+{
+  MmTrainer *trainer = mm_session_get_trainer (self->session);
+  gsize n = trainer ? mm_trainer_get_n_batches (trainer) : 0;
+
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->epochs_toggle)) && n > 0)
+    mm_plot_set_x_scale (MM_PLOT (self->plot), 1.0 / (double) n, _("epoch"));
+  else
+    mm_plot_set_x_scale (MM_PLOT (self->plot), 1.0, _("step"));
+}
+
+/* Appends what the trainer has done since the last frame: every step's
+ * loss (the history is complete even when records were merged), and each
+ * finished epoch's evaluation. */
+static void
+feed_plot (MmWindow *self)
+{
+  MmTrainer *trainer = mm_session_get_trainer (self->session);
+  g_autoptr(GArray) points = NULL;
+  g_autoptr(GArray) epochs = NULL;
+  guint64 offset = mm_session_get_step_offset (self->session);
+  MmPlot *plot = MM_PLOT (self->plot);
+
+  if (trainer == NULL)
+    return;
+  if (trainer != self->plotted_trainer)
+    {
+      /* Train after Stop continues with a new trainer: its steps follow on. */
+      self->plotted_trainer = trainer;
+      self->history_read = 0;
+      self->epochs_read = 0;
+      update_x_scale (self);
+    }
+
+  points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  mm_trainer_get_history (trainer, self->history_read, points);
+  if (points->len > 0)
+    {
+      g_autofree double *x = g_new (double, points->len);
+      g_autofree double *y = g_new (double, points->len);
+      g_autofree double *ys = g_new (double, points->len);
+      g_autofree double *yp = g_new (double, points->len);
+      gboolean any_penalty = FALSE;
+
+      for (guint i = 0; i < points->len; i++)
+        {
+          const MmStepPoint *p = &g_array_index (points, MmStepPoint, i);
+          x[i] = (double) (offset + p->step);
+          y[i] = p->data_loss;
+          if (isfinite (p->data_loss))
+            {
+              self->ema = 0.98 * self->ema + 0.02 * p->data_loss;
+              self->ema_weight = 0.98 * self->ema_weight + 0.02;
+            }
+          ys[i] = self->ema_weight > 0 ? self->ema / self->ema_weight : NAN;
+          yp[i] = p->penalty;
+          any_penalty |= p->penalty > 0;
+        }
+      mm_plot_append_many (plot, self->series_batch, x, y, points->len);
+      mm_plot_append_many (plot, self->series_smooth, x, ys, points->len);
+      mm_plot_append_many (plot, self->series_penalty, x, yp, points->len);
+      if (any_penalty && !self->penalty_shown)
+        {
+          self->penalty_shown = TRUE;
+          mm_plot_set_series_visible (plot, self->series_penalty, TRUE);
+        }
+      self->history_read += points->len;
+    }
+
+  epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  mm_trainer_get_epochs (trainer, self->epochs_read, epochs);
+  for (guint i = 0; i < epochs->len; i++)
+    {
+      const MmTrainerRecord *r = &g_array_index (epochs, MmTrainerRecord, i);
+      double xe = (double) (offset + r->step);
+
+      mm_plot_append (plot, self->series_train, xe, r->train_loss);
+      if (isfinite (r->test_loss))
+        {
+          mm_plot_append (plot, self->series_test, xe, r->test_loss);
+          mm_plot_append (plot, self->series_acc, xe, 100.0 * r->test_accuracy);
+        }
+    }
+  self->epochs_read += epochs->len;
+}
+
+static void
+toggles_changed (MmWindow *self)
+{
+  mm_plot_set_log_y (MM_PLOT (self->plot), gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->log_toggle)));
+  update_x_scale (self);
+}
+
+static void
+export_response (GtkNativeDialog *dialog,
+                 int              response,
+                 MmWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+      int w = MAX (gtk_widget_get_width (self->plot), 800), h = MAX (gtk_widget_get_height (self->plot), 450);
+      gboolean ok = g_str_has_suffix (path, ".svg")
+        ? mm_plot_export_svg (MM_PLOT (self->plot), path, w, h, &error)
+        : mm_plot_export_png (MM_PLOT (self->plot), path, w, h, &error);
+
+      if (ok)
+        {
+          g_autofree char *msg = g_strdup_printf (_("Saved the plot to %s"), path);
+          show_toast (self, msg);
+        }
+      else
+        show_error (self, error);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_clicked (MmWindow *self)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export the plot"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "loss.png");
+  g_signal_connect (chooser, "response", G_CALLBACK (export_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+build_plot (MmWindow *self)
+{
+  static const GdkRGBA batch = { 0.55, 0.65, 0.85, 1 }, smooth = { 0.10, 0.30, 0.75, 1 };
+  static const GdkRGBA penalty = { 0.60, 0.35, 0.70, 1 }, train = { 0.90, 0.55, 0.10, 1 };
+  static const GdkRGBA test = { 0.80, 0.20, 0.20, 1 }, acc = { 0.15, 0.60, 0.30, 1 };
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *export = gtk_button_new_from_icon_name ("document-save-as-symbolic");
+  MmPlot *plot;
+
+  self->plot = mm_plot_new ();
+  plot = MM_PLOT (self->plot);
+  gtk_widget_set_vexpand (self->plot, TRUE);
+  self->series_batch = mm_plot_add_series (plot, _("data loss per batch"), &batch, MM_PLOT_STYLE_THIN_LINE, MM_PLOT_Y_AXIS_LEFT);
+  self->series_smooth = mm_plot_add_series (plot, _("data loss, smoothed"), &smooth, MM_PLOT_STYLE_LINE, MM_PLOT_Y_AXIS_LEFT);
+  self->series_penalty = mm_plot_add_series (plot, _("penalty (L1 + L2)"), &penalty, MM_PLOT_STYLE_LINE, MM_PLOT_Y_AXIS_LEFT);
+  self->series_train = mm_plot_add_series (plot, _("training loss per epoch"), &train, MM_PLOT_STYLE_POINTS, MM_PLOT_Y_AXIS_LEFT);
+  self->series_test = mm_plot_add_series (plot, _("test loss per epoch"), &test, MM_PLOT_STYLE_POINTS, MM_PLOT_Y_AXIS_LEFT);
+  self->series_acc = mm_plot_add_series (plot, _("test accuracy"), &acc, MM_PLOT_STYLE_POINTS, MM_PLOT_Y_AXIS_RIGHT);
+  mm_plot_set_series_visible (plot, self->series_penalty, FALSE);
+  mm_plot_set_y_label (plot, MM_PLOT_Y_AXIS_LEFT, _("loss"));
+  mm_plot_set_y_label (plot, MM_PLOT_Y_AXIS_RIGHT, _("accuracy (%)"));
+  mm_plot_set_placeholder_text (plot, _("Press Train to start: the loss appears here as the network learns."));
+
+  self->epochs_toggle = gtk_toggle_button_new_with_label (_("x in epochs"));
+  self->log_toggle = gtk_toggle_button_new_with_label (_("log y"));
+  gtk_widget_set_tooltip_text (self->epochs_toggle, _("Show the x axis in epochs instead of steps"));
+  gtk_widget_set_tooltip_text (self->log_toggle, _("Logarithmic loss axis"));
+  gtk_widget_set_tooltip_text (export, _("Export the plot as PNG or SVG"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (export), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Export the plot"), -1);
+  gtk_widget_add_css_class (self->epochs_toggle, "flat");
+  gtk_widget_add_css_class (self->log_toggle, "flat");
+  gtk_widget_add_css_class (export, "flat");
+  gtk_widget_set_halign (bar, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (bar), self->epochs_toggle);
+  gtk_box_append (GTK_BOX (bar), self->log_toggle);
+  gtk_box_append (GTK_BOX (bar), export);
+  g_signal_connect_swapped (self->epochs_toggle, "toggled", G_CALLBACK (toggles_changed), self);
+  g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (toggles_changed), self);
+  g_signal_connect_swapped (export, "clicked", G_CALLBACK (export_clicked), self);
+  gtk_box_append (GTK_BOX (self->plot_box), bar);
+  gtk_box_append (GTK_BOX (self->plot_box), self->plot);
+}
+
+static gboolean
+data_is_2d (MmWindow *self)
+{
+  MmDataset *train = mm_session_get_train_data (self->session);
+  return train != NULL && mm_shape_size (mm_dataset_get_sample_shape (train)) == 2;
+}
+
+/* The data views show the current network with its newest weights; each
+ * computes in the background, so calling this often never blocks a frame. */
+static void
+update_data_views (MmWindow *self,
+                   gboolean  with_confusion)
+{
+  g_autoptr(MmModule) model = mm_session_dup_model (self->session);
+  g_autoptr(MmParams) params = model ? mm_session_dup_params (self->session) : NULL;
+
+  if (data_is_2d (self))
+    mm_decision_view_set_model (MM_DECISION_VIEW (self->decision_view), model, params);
+  else
+    {
+      mm_sample_grid_set_model (MM_SAMPLE_GRID (self->sample_grid), model, params);
+      if (with_confusion)
+        mm_confusion_view_set_model (MM_CONFUSION_VIEW (self->confusion_view), model, params,
+                                     mm_session_get_test_data (self->session));
+    }
+}
+
+static void
+data_changed (MmWindow *self)
+{
+  MmDataset *train = mm_session_get_train_data (self->session);
+  MmDataset *test = mm_session_get_test_data (self->session);
+  gboolean two_d = data_is_2d (self);
+
+  gtk_widget_set_visible (self->decision_view, two_d || train == NULL);
+  gtk_widget_set_visible (self->sample_grid, !two_d && train != NULL);
+  gtk_widget_set_visible (self->confusion_view, !two_d && train != NULL);
+  if (two_d)
+    mm_decision_view_set_dataset (MM_DECISION_VIEW (self->decision_view), train, test);
+  else if (train != NULL)
+    mm_sample_grid_set_dataset (MM_SAMPLE_GRID (self->sample_grid), test ? test : train);
+  update_data_views (self, TRUE);
+}
+
+static void
 handle_record (MmWindow              *self,
                const MmTrainerRecord *r)
 {
   if (r->kind == MM_RECORD_STATE && (r->state == MM_TRAINER_DIVERGED || r->state == MM_TRAINER_FAILED))
     show_toast (self, r->message);
+  /* The confusion matrix counts the whole test set: after each epoch, and
+   * when training pauses or ends. */
+  if (r->kind == MM_RECORD_EPOCH || (r->kind == MM_RECORD_STATE && r->state != MM_TRAINER_RUNNING))
+    update_data_views (self, TRUE);
 }
 
 /* Once per frame: drain the trainer and redraw what changed. */
@@ -187,6 +438,7 @@ tick (GtkWidget     *widget,
   gint64 now = gdk_frame_clock_get_frame_time (clock);
 
   g_array_set_size (self->records, 0);
+  feed_plot (self);
   if (mm_session_poll (self->session, self->records) > 0)
     {
       for (guint i = 0; i < self->records->len; i++)
@@ -197,6 +449,12 @@ tick (GtkWidget     *widget,
         {
           update_status (self);
           self->last_status_update = now;
+        }
+      /* The decision boundary moves with the weights, five times a second. */
+      if (now - self->last_view_update > G_USEC_PER_SEC / 5)
+        {
+          update_data_views (self, FALSE);
+          self->last_view_update = now;
         }
     }
   return G_SOURCE_CONTINUE;
@@ -318,6 +576,20 @@ session_changed (MmWindow *self)
 }
 
 static void
+model_changed (MmWindow *self)
+{
+  session_changed (self);
+  update_data_views (self, TRUE);
+}
+
+static void
+history_reset (MmWindow *self)
+{
+  plot_reset (self);
+  model_changed (self);
+}
+
+static void
 session_notice (MmWindow   *self,
                 const char *message)
 {
@@ -399,8 +671,19 @@ mm_window_init (MmWindow *self)
   gtk_widget_set_vexpand (self->panel, TRUE);
   gtk_box_append (GTK_BOX (self->training_box), self->panel);
 
-  g_signal_connect_swapped (self->session, "model-changed", G_CALLBACK (session_changed), self);
+  build_plot (self);
+  self->decision_view = mm_decision_view_new ();
+  self->sample_grid = mm_sample_grid_new ();
+  self->confusion_view = mm_confusion_view_new ();
+  gtk_box_append (GTK_BOX (self->data_box), self->decision_view);
+  gtk_box_append (GTK_BOX (self->data_box), self->sample_grid);
+  gtk_box_append (GTK_BOX (self->data_box), self->confusion_view);
+  data_changed (self);
+
+  g_signal_connect_swapped (self->session, "model-changed", G_CALLBACK (model_changed), self);
   g_signal_connect_swapped (self->session, "data-changed", G_CALLBACK (session_changed), self);
+  g_signal_connect_swapped (self->session, "data-changed", G_CALLBACK (data_changed), self);
+  g_signal_connect_swapped (self->session, "history-reset", G_CALLBACK (history_reset), self);
   g_signal_connect_swapped (self->session, "state-changed", G_CALLBACK (session_changed), self);
   g_signal_connect_swapped (self->session, "notice", G_CALLBACK (session_notice), self);
   g_signal_connect_swapped (self->speed_adjustment, "value-changed", G_CALLBACK (speed_changed), self);
