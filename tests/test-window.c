@@ -4,8 +4,11 @@
 #include <gtk/gtk.h>
 #include <myml.h>
 #include <string.h>
+#include <math.h>
 #include "mm-window.h"
 #include "mm-model-builder.h"
+#include "mm-plot.h"
+#include "mm-decision-view.h"
 
 #define TIMEOUT_S 60
 
@@ -194,8 +197,24 @@ test_spiral_learns (void)
 {
   MmWindow *win = new_window ();
   MmSession *session = mm_window_get_session (win);
+  MmPlot *plot = MM_PLOT (mm_window_get_plot (win));
+  MmDecisionView *view = MM_DECISION_VIEW (mm_window_get_decision_view (win));
   g_autoptr(GArray) epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
   const MmTrainerRecord *last;
+  g_autofree float *before = NULL;
+  const float *field;
+  double bounds[4];
+  guint w = 0, h = 0, nc = 0;
+  gsize field_size, differ = 0;
+  guint64 generation;
+
+  /* The untrained network's boundary is drawn before training starts. */
+  WAIT_FOR (mm_decision_view_get_field (view, &w, &h, &nc, bounds) != NULL && !mm_decision_view_is_computing (view));
+  field_size = (gsize) w * h * nc;
+  g_assert_cmpuint (field_size, >, 0);
+  before = g_memdup2 (mm_decision_view_get_field (view, NULL, NULL, NULL, bounds), field_size * sizeof (float));
+  generation = mm_decision_view_get_generation (view);
+  g_assert_cmpuint (mm_plot_get_n_points (plot, 0), ==, 0);
 
   mm_session_get_settings (session)->epochs = 60;
   mm_session_settings_changed (session);
@@ -206,6 +225,20 @@ test_spiral_learns (void)
   last = &g_array_index (epochs, MmTrainerRecord, epochs->len - 1);
   g_test_message ("spiral after 60 epochs: test accuracy %.3f", last->test_accuracy);
   g_assert_cmpfloat (last->test_accuracy, >, 0.8);
+
+  /* The plot has every step and every epoch. */
+  WAIT_FOR (mm_plot_get_n_points (plot, 0) == history_len (session));
+  g_assert_cmpuint (mm_plot_get_n_points (plot, 0), ==, 60 * mm_trainer_get_n_batches (mm_session_get_trainer (session)));
+  WAIT_FOR (mm_plot_get_n_points (plot, 3) == 60);
+
+  /* The boundary moved: the trained field differs from the untrained one. */
+  WAIT_FOR (mm_decision_view_get_generation (view) > generation && !mm_decision_view_is_computing (view));
+  field = mm_decision_view_get_field (view, NULL, NULL, NULL, bounds);
+  g_assert_nonnull (field);
+  for (gsize i = 0; i < field_size; i++)
+    differ += fabsf (field[i] - before[i]) > 1e-3f;
+  g_test_message ("decision field: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " values changed", differ, field_size);
+  g_assert_cmpuint (differ, >, field_size / 10);
   save_png (GTK_WIDGET (win), "window-spiral.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }

@@ -711,3 +711,17 @@ mm_window_new (MmApplication *app)
 {
   return g_object_new (MM_TYPE_WINDOW, "application", app, NULL);
 }
+
+GtkWidget *
+mm_window_get_plot (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->plot;
+}
+
+GtkWidget *
+mm_window_get_decision_view (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->decision_view;
+}

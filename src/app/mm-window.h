@@ -13,5 +13,7 @@ G_DECLARE_FINAL_TYPE (MmWindow, mm_window, MM, WINDOW, GtkApplicationWindow)
 MmWindow  *mm_window_new               (MmApplication *app);
 MmSession *mm_window_get_session       (MmWindow      *self);
 GtkWidget *mm_window_get_model_builder (MmWindow      *self);
+GtkWidget *mm_window_get_plot          (MmWindow      *self);
+GtkWidget *mm_window_get_decision_view (MmWindow      *self);
 
 G_END_DECLS
