@@ -401,6 +401,7 @@ main (int argc, char **argv)
   gboolean tty, bar_shown = FALSE;
   FILE *log = NULL;
   guint64 logged = 0;
+  guint printed_epochs = 0;
   MmTrainerState final_state = MM_TRAINER_FAILED;
   char final_message[256] = "";
   GOptionGroup *g;
@@ -558,9 +559,7 @@ configured:
               last_step = r;
               break;
             case MM_RECORD_EPOCH:
-              print_epoch (r, config.epochs, bar_shown);
-              bar_shown = FALSE;
-              last_step = NULL;
+              last_step = NULL;   /* printed below */
               break;
             case MM_RECORD_STATE:
               if (r->state == MM_TRAINER_FINISHED || r->state == MM_TRAINER_STOPPED ||
@@ -575,6 +574,19 @@ configured:
               break;
             }
         }
+      /* Epochs come from the trainer's complete list, not from the records:
+       * when epochs are quicker than our polling, the bounded record queue
+       * drops the oldest of them. */
+      {
+        g_autoptr(GArray) epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+        mm_trainer_get_epochs (trainer, printed_epochs, epochs);
+        for (guint i = 0; i < epochs->len; i++)
+          {
+            print_epoch (&g_array_index (epochs, MmTrainerRecord, i), config.epochs, bar_shown);
+            bar_shown = FALSE;
+          }
+        printed_epochs += epochs->len;
+      }
       if (log && !write_log (trainer, log, &logged, &error))
         {
           fprintf (stderr, "myml-train: %s\n", error->message);

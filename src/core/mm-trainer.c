@@ -239,29 +239,61 @@ mm_trainer_free (MmTrainer *t)
 
 /* ---- The record queue (lock held) ---------------------------------------- */
 
+#define QUEUED(t, i) ((t)->queue[((t)->q_head + (i)) % QUEUE_CAPACITY])
+
+/* Makes room in the full queue for @incoming. The oldest step record goes
+ * first — its numbers are all in the history — folded into the next step
+ * record (or @incoming) so that the n_merged counts still add up. Epoch and
+ * state records, which a consumer prints or acts on, are dropped only when
+ * the queue holds nothing else: with many quick epochs a slow consumer
+ * would otherwise lose them to the steps around them. */
+static void
+queue_make_room_locked (MmTrainer       *t,
+                        MmTrainerRecord *incoming)
+{
+  guint victim, j;
+
+  for (victim = 0; victim < t->q_len && QUEUED (t, victim).kind != MM_RECORD_STEP; victim++)
+    ;
+  if (victim == t->q_len)
+    {
+      t->q_head = (t->q_head + 1) % QUEUE_CAPACITY;
+      t->q_len--;
+      return;
+    }
+  for (j = victim + 1; j < t->q_len && QUEUED (t, j).kind != MM_RECORD_STEP; j++)
+    ;
+  if (j < t->q_len)
+    QUEUED (t, j).n_merged += QUEUED (t, victim).n_merged;
+  else if (incoming->kind == MM_RECORD_STEP)
+    incoming->n_merged += QUEUED (t, victim).n_merged;
+  for (j = victim; j + 1 < t->q_len; j++)
+    QUEUED (t, j) = QUEUED (t, j + 1);
+  t->q_len--;
+}
+
 static void
 queue_push_locked (MmTrainer             *t,
                    const MmTrainerRecord *r)
 {
+  MmTrainerRecord rec = *r;
+
   if (t->q_len == QUEUE_CAPACITY)
     {
-      guint newest = (t->q_head + t->q_len - 1) % QUEUE_CAPACITY;
-      MmTrainerRecord *last = &t->queue[newest];
+      MmTrainerRecord *last = &QUEUED (t, t->q_len - 1);
 
       /* The consumer is behind. A step record only updates the newest step
-       * record (the history keeps every point); anything else makes room by
-       * dropping the oldest record, which the history or the state also keeps. */
-      if (r->kind == MM_RECORD_STEP && last->kind == MM_RECORD_STEP)
+       * record (the history keeps every point). */
+      if (rec.kind == MM_RECORD_STEP && last->kind == MM_RECORD_STEP)
         {
-          guint merged = last->n_merged + r->n_merged;
-          *last = *r;
+          guint merged = last->n_merged + rec.n_merged;
+          *last = rec;
           last->n_merged = merged;
           return;
         }
-      t->q_head = (t->q_head + 1) % QUEUE_CAPACITY;
-      t->q_len--;
+      queue_make_room_locked (t, &rec);
     }
-  t->queue[(t->q_head + t->q_len) % QUEUE_CAPACITY] = *r;
+  QUEUED (t, t->q_len) = rec;
   t->q_len++;
 }
 
@@ -472,6 +504,12 @@ worker (gpointer data)
           MmTrainerRecord r;
           MmStepPoint point;
           gboolean go;
+
+          /* The epoch ends right after its last batch, before waiting for
+           * the go: a "step once" granted at the boundary must run the next
+           * epoch's first batch, not be spent on noticing the end. */
+          if (mm_data_loader_get_position (t->loader) >= n_batches)
+            break;
 
           g_mutex_lock (&t->lock);
           go = wait_for_go_locked (t);
