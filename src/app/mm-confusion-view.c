@@ -453,6 +453,12 @@ mm_confusion_view_set_model (MmConfusionView *self,
 
   g_return_if_fail (MM_IS_CONFUSION_VIEW (self));
 
+  if (self->job == NULL)      /* disposed */
+    return;
+  /* The same snapshot again: its result is (or will be) shown already. */
+  if (model == self->model && params == self->params && test == self->test)
+    return;
+
   new_inputs = model != self->model || test != self->test;
   if (model != NULL)
     mm_module_ref (model);
@@ -501,6 +507,9 @@ mm_confusion_view_set_counts (MmConfusionView    *self,
 {
   g_return_if_fail (MM_IS_CONFUSION_VIEW (self));
   g_return_if_fail (n == 0 || counts != NULL);
+
+  if (self->job == NULL)      /* disposed */
+    return;
 
   mm_view_job_cancel (self->job);
   g_clear_pointer (&self->model, mm_module_unref);

@@ -622,6 +622,9 @@ mm_decision_view_set_dataset (MmDecisionView *self,
 {
   g_return_if_fail (MM_IS_DECISION_VIEW (self));
 
+  if (self->job == NULL)      /* disposed */
+    return;
+
   if (train != NULL)
     mm_dataset_ref (train);
   if (test != NULL)
@@ -654,6 +657,12 @@ mm_decision_view_set_model (MmDecisionView *self,
   gboolean new_model;
 
   g_return_if_fail (MM_IS_DECISION_VIEW (self));
+
+  if (self->job == NULL)      /* disposed */
+    return;
+  /* The same snapshot again: its result is (or will be) shown already. */
+  if (model == self->model && params == self->params)
+    return;
 
   new_model = model != self->model;
   if (model != NULL)

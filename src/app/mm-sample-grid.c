@@ -343,6 +343,9 @@ draw_view (MmSampleGrid *self,
   text_h = line1_h + line2_h + 4 * s;
   rows = (self->n_shown + cols - 1) / cols;
   top = pad;
+  /* A message goes above the images, not over them. */
+  if (self->message != NULL)
+    top = MAX (top, mm_view_draw_banner (widget, cr, 0, 0, w, s, self->message));
   cell_w = (w - 2 * pad - (cols - 1) * gap_x) / cols;
   cell_h = (h - top - pad - (MM_SAMPLE_GRID_ROWS - 1) * gap_y) / MM_SAMPLE_GRID_ROWS;
   box = MIN (cell_w, cell_h - text_h);
@@ -432,8 +435,6 @@ draw_view (MmSampleGrid *self,
         }
     }
 
-  if (self->message != NULL)
-    mm_view_draw_banner (widget, cr, 0, 0, w, s, self->message);
 }
 
 static void
@@ -482,6 +483,9 @@ mm_sample_grid_set_dataset (MmSampleGrid *self,
 {
   g_return_if_fail (MM_IS_SAMPLE_GRID (self));
 
+  if (self->job == NULL)      /* disposed */
+    return;
+
   if (test != NULL)
     mm_dataset_ref (test);
   g_clear_pointer (&self->test, mm_dataset_unref);
@@ -510,6 +514,12 @@ mm_sample_grid_set_model (MmSampleGrid *self,
   gboolean new_model;
 
   g_return_if_fail (MM_IS_SAMPLE_GRID (self));
+
+  if (self->job == NULL)      /* disposed */
+    return;
+  /* The same snapshot again: its result is (or will be) shown already. */
+  if (model == self->model && params == self->params)
+    return;
 
   new_model = model != self->model;
   if (model != NULL)

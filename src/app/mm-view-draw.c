@@ -105,7 +105,7 @@ rounded_rect (cairo_t *cr,
   cairo_close_path (cr);
 }
 
-void
+double
 mm_view_draw_banner (GtkWidget  *widget,
                      cairo_t    *cr,
                      double      x,
@@ -118,7 +118,7 @@ mm_view_draw_banner (GtkWidget  *widget,
   double pad = 6 * scale, tw, th;
 
   if (text == NULL || width <= 4 * pad)
-    return;
+    return 0;
   layout = mm_view_layout_new (widget, scale, 0.9, FALSE, text);
   pango_layout_set_width (layout, (int) ((width - 4 * pad) * PANGO_SCALE));
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
@@ -133,6 +133,7 @@ mm_view_draw_banner (GtkWidget  *widget,
   cairo_move_to (cr, x + 2 * pad, y + 2 * pad);
   pango_cairo_show_layout (cr, layout);
   cairo_restore (cr);
+  return th + 3 * pad;
 }
 
 double

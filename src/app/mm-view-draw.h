@@ -35,8 +35,8 @@ void         mm_view_draw_placeholder (GtkWidget *widget,
                                        const char *text);
 
 /* A short message in a rounded box at the top of the rectangle, for errors
- * drawn over a view that still shows something. */
-void         mm_view_draw_banner   (GtkWidget    *widget,
+ * drawn over a view that still shows something. Returns the height it took. */
+double       mm_view_draw_banner   (GtkWidget    *widget,
                                     cairo_t      *cr,
                                     double        x,
                                     double        y,
