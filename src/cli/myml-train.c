@@ -425,6 +425,18 @@ main (int argc, char **argv)
     "  myml-train --data spiral --classes 3 --optimizer adam --lr 0.01 --epochs 200\n"
     "  myml-train --json --save weights.safetensors\n");
 
+  /* GOption's --help shows only the main group and hides --epochs, --lr, …
+   * behind --help-training; a short list of groups is not worth that detour,
+   * so --help shows them all (as --help-all does). */
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "-?") == 0)
+      {
+        g_autofree char *help = NULL;
+        g_set_prgname ("myml-train");   /* g_option_context_parse would have */
+        help = g_option_context_get_help (ctx, FALSE, NULL);
+        fputs (help, stdout);
+        return 0;
+      }
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     usage_error ("%s", error->message);
   if (argc > 1)
