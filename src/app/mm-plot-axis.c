@@ -223,7 +223,7 @@ mm_plot_axis_ticks (double lo,
  * Ticks for a log10 axis over [lo, hi] (lo > 0): every decade, labelled,
  * with 2…9 × 10^k between them as unlabelled minor ticks. When there are
  * more than @max_ticks decades only every n-th is labelled and the others
- * become minor ticks. When fewer than two decades fall in the range, 2 and
+ * become minor ticks. When the range spans at most one decade, 2 and
  * 5 × 10^k are labelled too.
  * Returns: (transfer full): an array of #MmPlotTick, ascending.
  */
@@ -253,7 +253,7 @@ mm_plot_axis_log_ticks (double lo,
         n_dec++;
     }
   every = MAX (1, (n_dec + (int) MAX (max_ticks, 1) - 1) / (int) MAX (max_ticks, 1));
-  few = n_dec < 2;
+  few = n_dec <= 2;
 
   for (int k = k0; k <= k1; k++)
     {
@@ -353,9 +353,10 @@ format_scientific (double a,
  * mm_plot_axis_format_tick:
  * @step: the distance between ticks; it decides how many digits to show
  *
- * A compact label: "0", "0.5", "250", "10k", "1.2M", "5e-3". Values of
- * 1000 and more get a k/M/G/T suffix (from 10^15 on, an exponent); values
- * below 0.01 an exponent; the rest plain decimals, as many as @step needs.
+ * A compact label: "0", "0.5", "250", "1500", "10k", "1.2M", "5e-3".
+ * Values from 10^4 on get a k/M/G/T suffix (from 1000 on when @step is at
+ * least 1000; from 10^15 on, an exponent); values below 0.01 an exponent;
+ * the rest plain decimals, as many as @step needs.
  */
 char *
 mm_plot_axis_format_tick (double value,
@@ -384,7 +385,9 @@ mm_plot_axis_format_tick (double value,
       return g_strconcat (sign, s, NULL);
     }
   for (guint u = 0; u < G_N_ELEMENTS (units); u++)
-    if (a >= units[u].unit)
+    if (a >= units[u].unit
+        /* 800, 1000, 1200 reads better than 800, 1k, 1.2k. */
+        && (a >= 10000 || step >= 1000))
       {
         format_fixed (buf, sizeof buf, a / units[u].unit, decimals_for (step / units[u].unit));
         /* 999.96k printed with one decimal is "1000k": say 1M instead. */

@@ -486,6 +486,9 @@ layout_legend (MmPlot *self)
     return;
   w += 2 * pad;
   h += 2 * pad + (rows - 1) * 2 * s;
+  /* In a plot too small for it, the legend would hide everything. */
+  if (w > 0.8 * (g->right - g->left) || h > 0.8 * (g->bottom - g->top))
+    return;
 
   /* Top right unless that covers more of the curves than another place:
    * the other corners first, then the middles of the edges and the centre. */
@@ -575,7 +578,7 @@ ensure_geometry (MmPlot *self,
   top_margin = pad + tick_h / 2.0;
   bottom_margin = gap + tick_h + gap + label_h + pad;
   plot_h = MAX (1.0, height - top_margin - bottom_margin);
-  max_y_ticks = (guint) CLAMP (plot_h / (2.6 * tick_h), 2, 12);
+  max_y_ticks = (guint) CLAMP (plot_h / (2.6 * tick_h), 1, 12);
 
   for (guint a = 0; a < 2; a++)
     {
@@ -1035,8 +1038,10 @@ draw (MmPlot        *self,
   draw_grid_and_axes (self, cr, palette);
 
   cairo_save (cr);
-  /* A little slack so a line along the top or bottom is not cut in half. */
-  cairo_rectangle (cr, g->left, g->top - 2 * s, g->right - g->left, g->bottom - g->top + 4 * s);
+  /* A little slack so that a line along an edge or a marker on the first
+   * step is not cut in half; the ranges keep the data inside anyway. */
+  cairo_rectangle (cr, g->left - 4 * s, g->top - 4 * s,
+                   g->right - g->left + 8 * s, g->bottom - g->top + 8 * s);
   cairo_clip (cr);
   /* Raw batch losses go below the curves that summarise them. */
   for (guint pass = 0; pass < 2; pass++)
