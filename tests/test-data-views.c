@@ -495,6 +495,33 @@ test_decision_view (void)
   destroy_window (win);
 }
 
+/* Two features in another shape, (1, 2): the field feeds the model that shape. */
+static void
+test_decision_view_shape (void)
+{
+  g_autoptr(MmDataset) tr = NULL;
+  g_autoptr(MmDataset) te = NULL;
+  g_autoptr(MmDataset) flat = NULL;
+  g_autoptr(MmModule) model = parse ("Flatten; Linear(2, 8); Tanh; Linear(8, 3)");
+  g_autoptr(MmParams) params = random_params (model, 4);
+  g_autoptr(GError) error = NULL;
+  MmDecisionView *view = MM_DECISION_VIEW (mm_decision_view_new ());
+  GtkWidget *win = show_in_window (GTK_WIDGET (view), 400, 300);
+  MmShape shape = { 2, { 1, 2 } };
+  gsize n;
+
+  spiral (200, 3, &tr, &te);
+  n = mm_dataset_get_n_samples (tr);
+  flat = mm_dataset_new ("1x2", &shape, n, g_memdup2 (mm_dataset_get_features (tr), n * 2 * sizeof (float)),
+                         g_memdup2 (mm_dataset_get_labels (tr), n * sizeof (guint32)), 3, NULL, &error);
+  g_assert_no_error (error);
+  mm_decision_view_set_dataset (view, flat, NULL);
+  mm_decision_view_set_model (view, model, params);
+  WAIT_FOR (mm_decision_view_get_generation (view) > 0 && !mm_decision_view_is_computing (view));
+  check_field (view, model, params, 3);
+  destroy_window (win);
+}
+
 /* Parameters every "frame": at most one field at a time, and the last field
  * is that of the newest parameters. */
 static void
@@ -578,7 +605,10 @@ test_sample_grid (void)
 
   save_png (GTK_WIDGET (grid), "sample-grid-empty.png");
   mm_sample_grid_set_dataset (grid, te);
-  first = g_memdup2 (mm_sample_grid_get_indices (grid, &n), sizeof (gsize) * n);
+  {
+    const gsize *shown = mm_sample_grid_get_indices (grid, &n);
+    first = g_memdup2 (shown, sizeof (gsize) * n);
+  }
   g_assert_cmpuint (n, ==, MM_SAMPLE_GRID_COLUMNS * MM_SAMPLE_GRID_ROWS);
   for (guint k = 0; k < n; k++)
     {
@@ -890,6 +920,7 @@ main (int argc, char **argv)
   g_test_add_func ("/data-views/palette", test_palette);
   g_test_add_func ("/data-views/confusion-count", test_confusion_count);
   g_test_add_func ("/data-views/decision-view", test_decision_view);
+  g_test_add_func ("/data-views/decision-view-shape", test_decision_view_shape);
   g_test_add_func ("/data-views/decision-view-burst", test_decision_view_burst);
   g_test_add_func ("/data-views/sample-grid", test_sample_grid);
   g_test_add_func ("/data-views/confusion-view", test_confusion_view);

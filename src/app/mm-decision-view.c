@@ -26,6 +26,7 @@ typedef struct {
   guint n_classes;
   guint width, height;
   double bounds[4];
+  MmShape sample_shape;      /* the data's: the model gets (count, sample shape…) */
 } FieldInput;
 
 typedef struct {
@@ -90,6 +91,13 @@ field_free (gpointer data)
   g_free (f);
 }
 
+/* Two features per sample: (2,), or (1, 2) and the like. */
+static gboolean
+is_2d (MmDataset *ds)
+{
+  return ds != NULL && mm_dataset_get_sample_size (ds) == 2;
+}
+
 static gpointer
 field_run (gpointer       data,
            GCancellable  *cancellable,
@@ -120,12 +128,15 @@ field_run (gpointer       data,
   for (gsize start = 0; start < n_points; start += FIELD_CHUNK)
     {
       gsize count = MIN (FIELD_CHUNK, n_points - start);
+      MmShape shape = { in->sample_shape.ndim + 1, { count } };
       g_autoptr(MmTensor) x = NULL;
       g_autoptr(MmTensor) y = NULL;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
-      x = mm_tensor_new_from_data (&(MmShape) { 2, { count, 2 } }, points + 2 * start, count * 2, error);
+      for (guint a = 0; a < in->sample_shape.ndim; a++)
+        shape.dim[a + 1] = in->sample_shape.dim[a];
+      x = mm_tensor_new_from_data (&shape, points + 2 * start, count * 2, error);
       if (x == NULL)
         return NULL;
       y = mm_module_predict (in->model, in->params, x, error);
@@ -172,12 +183,6 @@ field_run (gpointer       data,
 
 /* ---- Main thread side of the job ------------------------------------------ */
 
-static gboolean
-is_2d (MmDataset *ds)
-{
-  const MmShape *shape = ds ? mm_dataset_get_sample_shape (ds) : NULL;
-  return shape != NULL && shape->ndim == 1 && shape->dim[0] == 2;
-}
 
 static gpointer
 field_prepare (GObject        *owner,
@@ -197,6 +202,7 @@ field_prepare (GObject        *owner,
   in->n_classes = mm_dataset_get_n_classes (self->train);
   in->width = MM_DECISION_VIEW_GRID;
   in->height = MM_DECISION_VIEW_GRID;
+  in->sample_shape = *mm_dataset_get_sample_shape (self->train);
   memcpy (in->bounds, self->bounds, sizeof in->bounds);
   *input_free = field_input_free;
   return in;
