@@ -218,8 +218,9 @@ draw_view (MmConfusionView *self,
           right += self->counts[(gsize) t * n + p];
       }
   if (total > 0)
-    caption_text = g_strdup_printf (_("Accuracy %.1f %% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " right)"),
-                                    100.0 * right / total, right, total);
+    caption_text = g_strdup_printf (_("Accuracy %.1f %% (%llu of %llu right)"),
+                                    100.0 * right / total,
+                                    (unsigned long long) right, (unsigned long long) total);
   else
     caption_text = g_strdup (_("No samples counted"));
   caption = mm_view_layout_new (widget, s, 0.95, TRUE, caption_text);

@@ -50,11 +50,11 @@ mm_scores_to_classes (const MmTensor  *scores,
 
       if (scores->shape.ndim == 2 && scores->shape.dim[0] == batch)
         g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
-                     _("The model gives %" G_GSIZE_FORMAT " scores per sample, but the data have %u classes."),
+                     _("The model gives %zu scores per sample, but the data have %u classes."),
                      scores->shape.dim[1], n_classes);
       else
         g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
-                     _("The model’s output has shape %s; one score per class, (%" G_GSIZE_FORMAT ", %u), was expected."),
+                     _("The model’s output has shape %s; one score per class, (%zu, %u), was expected."),
                      have, batch, n_classes);
       return FALSE;
     }
