@@ -5,6 +5,7 @@
 #include <myml.h>
 #include <string.h>
 #include <math.h>
+#include <glib/gstdio.h>
 #include "mm-window.h"
 #include "mm-model-builder.h"
 #include "mm-plot.h"
@@ -67,19 +68,26 @@ save_png (GtkWidget  *widget,
           const char *name)
 {
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  GtkSnapshot *snapshot;
+  int w, h;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
                                             name, NULL);
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
-  /* Let a few frames be drawn first: a widget paintable shows what was drawn. */
-  for (int i = 0; i < 50; i++)
-    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* A widget paintable shows what was last drawn: let frames be drawn first
+   * (after a resize, such as going fullscreen, that takes a moment). */
+  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
+    {
+      for (int i = 0; i < 50; i++)
+        g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+      w = gtk_widget_get_width (widget);
+      h = gtk_widget_get_height (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
   g_assert_true (gdk_texture_save_to_png (texture, path));
@@ -243,6 +251,154 @@ test_spiral_learns (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static GtkWidget *
+find_dialog (MmWindow *win)
+{
+  GListModel *tops = gtk_window_get_toplevels ();   /* owned by GTK */
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (tops, i);
+      if (GTK_IS_MESSAGE_DIALOG (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (win))
+        return GTK_WIDGET (w);
+    }
+  return NULL;
+}
+
+static void
+assert_same_project (const MmProject *a,
+                     const MmProject *b)
+{
+  g_assert_cmpstr (a->network, ==, b->network);
+  g_assert_cmpint (a->data, ==, b->data);
+  g_assert_cmpint (a->toy, ==, b->toy);
+  g_assert_cmpuint (a->toy_samples, ==, b->toy_samples);
+  g_assert_cmpfloat (a->toy_noise, ==, b->toy_noise);
+  g_assert_cmpint (a->loss, ==, b->loss);
+  g_assert_cmpmem (&a->optimizer, sizeof a->optimizer, &b->optimizer, sizeof b->optimizer);
+  g_assert_cmpfloat (a->l1, ==, b->l1);
+  g_assert_cmpfloat (a->l2, ==, b->l2);
+  g_assert_cmpuint (a->batch_size, ==, b->batch_size);
+  g_assert_cmpuint (a->epochs, ==, b->epochs);
+  g_assert_cmpuint (a->seed, ==, b->seed);
+  g_assert_cmpuint (a->steps->len, ==, b->steps->len);
+  for (guint i = 0; i < a->steps->len; i++)
+    {
+      const MmStepPoint *pa = &g_array_index (a->steps, MmStepPoint, i);
+      const MmStepPoint *pb = &g_array_index (b->steps, MmStepPoint, i);
+      g_assert_cmpuint (pa->step, ==, pb->step);
+      g_assert_cmpuint (pa->epoch, ==, pb->epoch);
+      g_assert_cmpfloat (pa->loss, ==, pb->loss);
+      g_assert_cmpfloat (pa->data_loss, ==, pb->data_loss);
+      g_assert_cmpfloat (pa->penalty, ==, pb->penalty);
+      g_assert_cmpfloat (pa->lr, ==, pb->lr);
+    }
+  g_assert_nonnull (a->weights);
+  g_assert_nonnull (b->weights);
+  g_assert_cmpuint (mm_params_get_n (a->weights), ==, mm_params_get_n (b->weights));
+  for (guint i = 0; i < mm_params_get_n (a->weights); i++)
+    {
+      MmTensor *ta = mm_params_get_tensor (a->weights, i);
+      MmTensor *tb = mm_params_lookup (b->weights, mm_params_get_name (a->weights, i));
+      g_assert_nonnull (tb);
+      g_assert_cmpmem (ta->data, ta->size * sizeof (float), tb->data, tb->size * sizeof (float));
+    }
+}
+
+static void
+test_project_round_trip (void)
+{
+  MmWindow *win = new_window ();
+  MmWindow *win2;
+  MmSession *session = mm_window_get_session (win);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("myml-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "spiral.myml", NULL);
+  g_autofree char *bad = g_build_filename (dir, "broken.myml", NULL);
+  g_autofree char *weights = NULL;
+  g_autoptr(MmProject) saved = NULL;
+  g_autoptr(MmProject) reopened = NULL;
+  guint n_layers;
+
+  /* Some settings off their defaults, and a little training. */
+  mm_session_get_settings (session)->l2 = 0.001;
+  mm_session_get_settings (session)->seed = 7;
+  mm_session_settings_changed (session);
+  WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
+  activate (win, "step", NULL);
+  activate (win, "step", NULL);
+  activate (win, "step", NULL);
+  WAIT_FOR (history_len (session) == 3);
+  activate (win, "stop", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
+  g_assert_true (mm_session_is_dirty (session));
+
+  g_assert_true (mm_window_save_project (win, path, &error));
+  g_assert_no_error (error);
+  g_assert_false (mm_session_is_dirty (session));
+  weights = g_build_filename (dir, "spiral.safetensors", NULL);
+  g_assert_true (g_file_test (weights, G_FILE_TEST_EXISTS));
+  saved = mm_session_to_project (mm_window_get_session (win), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->steps->len, ==, 3);
+
+  /* A second window opens it: the same network, settings, weights, history. */
+  win2 = new_window ();
+  mm_window_open_project (win2, path);
+  if (find_dialog (win2) != NULL)
+    g_error ("opening the saved project failed: %s",
+             gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (find_dialog (win2))) ?
+             gtk_label_get_label (GTK_LABEL (gtk_widget_get_last_child (gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (find_dialog (win2)))))) : "?");
+  WAIT_FOR (mm_session_get_data_state (mm_window_get_session (win2)) == MM_DATA_STATE_READY);
+  reopened = mm_session_to_project (mm_window_get_session (win2), &error);
+  g_assert_no_error (error);
+  assert_same_project (saved, reopened);
+  g_assert_false (mm_session_is_dirty (mm_window_get_session (win2)));
+
+  /* A broken file: a dialog says so, and nothing changes. */
+  g_assert_true (g_file_set_contents (bad, "{\"format\": \"myml-studio-project\", \"version\": 99}", -1, NULL));
+  n_layers = mm_session_get_n_layers (mm_window_get_session (win2));
+  mm_window_open_project (win2, bad);
+  g_assert_nonnull (find_dialog (win2));
+  g_assert_cmpuint (mm_session_get_n_layers (mm_window_get_session (win2)), ==, n_layers);
+  g_assert_false (mm_session_is_dirty (mm_window_get_session (win2)));
+  gtk_window_destroy (GTK_WINDOW (find_dialog (win2)));
+
+  gtk_window_destroy (GTK_WINDOW (win2));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_unlink (weights);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+static void
+test_presets (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  const char *names[] = { "xor", "overfitting", "bad-lr", "spiral" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      activate (win, "preset", g_variant_new_string (names[i]));
+      WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+      g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+      g_assert_null (mm_session_get_problem (session));
+      g_assert_true (enabled (win, "train"));
+    }
+  g_assert_cmpuint (mm_dataset_get_n_classes (mm_session_get_train_data (session)), ==, 3);
+
+  /* Classroom mode: bigger everything, and back. */
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom", g_variant_new_boolean (TRUE));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), "classroom"));
+  g_assert_cmpfloat (mm_plot_get_presentation_scale (MM_PLOT (mm_window_get_plot (win))), >, 1.0);
+  save_png (GTK_WIDGET (win), "window-classroom.png");
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom", g_variant_new_boolean (FALSE));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (win), "classroom"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,6 +413,8 @@ main (int argc, char **argv)
   g_test_add_func ("/window/edit-network", test_edit_network);
   g_test_add_func ("/window/train-pause-step-stop", test_train_pause_step_stop);
   g_test_add_func ("/window/spiral-learns", test_spiral_learns);
+  g_test_add_func ("/window/project-round-trip", test_project_round_trip);
+  g_test_add_func ("/window/presets-and-classroom", test_presets);
   status = g_test_run ();
   g_object_unref (app);
   return status;

@@ -69,6 +69,10 @@ mm_application_startup (GApplication *app)
     { "win.step", { "<Control>period", "F7", NULL } },
     { "win.stop", { "<Control>Escape", "F8", NULL } },
     { "win.reset", { "<Control>r", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.save", { "<Control>s", NULL } },
+    { "win.save-as", { "<Control><Shift>s", NULL } },
+    { "win.classroom", { "F11", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };
 

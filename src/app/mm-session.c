@@ -50,6 +50,13 @@ struct _MmSession {
   char *params_model;           /* the model text @params belong to */
   guint64 step_offset;
   guint epoch_offset;
+
+  GArray *history;              /* MmStepPoint, global step numbers */
+  GArray *epochs;               /* MmProjectEpoch */
+  MmTrainer *read_trainer;      /* whose history was last pulled (no reference) */
+  guint64 trainer_steps_read;
+  guint trainer_epochs_read;
+  gboolean dirty;
 };
 
 G_DEFINE_FINAL_TYPE (MmSession, mm_session, G_TYPE_OBJECT)
@@ -61,6 +68,7 @@ enum {
   STATE_CHANGED,
   HISTORY_RESET,
   NOTICE,
+  DIRTY_CHANGED,
   N_SIGNALS
 };
 
@@ -68,6 +76,16 @@ static guint signals[N_SIGNALS];
 
 static void recheck (MmSession *self);
 static void load_data (MmSession *self);
+
+static void
+set_dirty (MmSession *self,
+           gboolean   dirty)
+{
+  if (self->dirty == dirty)
+    return;
+  self->dirty = dirty;
+  g_signal_emit (self, signals[DIRTY_CHANGED], 0);
+}
 
 /* ---- Layers ---------------------------------------------------------------- */
 
@@ -99,6 +117,7 @@ static void
 model_changed (MmSession *self)
 {
   recheck (self);
+  set_dirty (self, TRUE);
   g_signal_emit (self, signals[MODEL_CHANGED], 0);
 }
 
@@ -341,13 +360,13 @@ build_model (MmSession *self,
         {
           g_autofree char *name = data_name (self);
           problem_layer = last_linear != G_MAXUINT ? (gint) last_linear : (gint) self->layers->len - 1;
-          problem = g_strdup_printf (_("This layer gives %" G_GSIZE_FORMAT " outputs, but %s has %u classes: "
+          problem = g_strdup_printf (_("This layer gives %zu outputs, but %s has %u classes: "
                                        "the last Linear layer needs one output per class."),
                                      shape.dim[1], name, n_classes);
         }
       else if (total > MAX_PARAMS)
-        problem = g_strdup_printf (_("The network has %" G_GSIZE_FORMAT " parameters; at most %" G_GSIZE_FORMAT
-                                     " fit a classroom computer. Use fewer units."), total, MAX_PARAMS);
+        problem = g_strdup_printf (_("The network has %zu parameters; at most %zu "
+                                     "fit a classroom computer. Use fewer units."), total, MAX_PARAMS);
     }
 
   if (fill_checks)
@@ -410,10 +429,10 @@ mm_session_describe_input (MmSession *self)
     return g_strdup (self->data_state == MM_DATA_STATE_LOADING ? _("Input: loading the data…") : _("Input: no data"));
   s = mm_dataset_get_sample_shape (self->train);
   if (s->ndim == 2)
-    return g_strdup_printf (_("Input: %s, images of %" G_GSIZE_FORMAT "×%" G_GSIZE_FORMAT " pixels, %u classes"),
+    return g_strdup_printf (_("Input: %s, images of %zu×%zu pixels, %u classes"),
                             mm_dataset_get_name (self->train), s->dim[0], s->dim[1],
                             mm_dataset_get_n_classes (self->train));
-  return g_strdup_printf (_("Input: %s, %" G_GSIZE_FORMAT " numbers per sample, %u classes"),
+  return g_strdup_printf (_("Input: %s, %zu numbers per sample, %u classes"),
                           mm_dataset_get_name (self->train), mm_shape_size (s),
                           mm_dataset_get_n_classes (self->train));
 }
@@ -455,6 +474,7 @@ mm_session_settings_changed (MmSession *self)
   if (self->request == NULL || !same_data_request (self->request, &self->settings))
     load_data (self);
   recheck (self);
+  set_dirty (self, TRUE);
   g_signal_emit (self, signals[SETTINGS_CHANGED], 0);
   g_signal_emit (self, signals[MODEL_CHANGED], 0);
 }
@@ -637,6 +657,46 @@ is_over (MmTrainerState s)
          s == MM_TRAINER_FAILED;
 }
 
+/* Copies what the trainer did since the last pull into the session's history. */
+static void
+pull_history (MmSession *self)
+{
+  g_autoptr(GArray) points = NULL;
+  g_autoptr(GArray) epochs = NULL;
+
+  if (self->trainer == NULL)
+    return;
+  if (self->trainer != self->read_trainer)
+    {
+      self->read_trainer = self->trainer;
+      self->trainer_steps_read = 0;
+      self->trainer_epochs_read = 0;
+    }
+  points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  mm_trainer_get_history (self->trainer, self->trainer_steps_read, points);
+  for (guint i = 0; i < points->len; i++)
+    {
+      MmStepPoint *p = &g_array_index (points, MmStepPoint, i);
+      p->step += self->step_offset;
+      p->epoch += self->epoch_offset;
+    }
+  g_array_append_vals (self->history, points->data, points->len);
+  self->trainer_steps_read += points->len;
+
+  epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  mm_trainer_get_epochs (self->trainer, self->trainer_epochs_read, epochs);
+  for (guint i = 0; i < epochs->len; i++)
+    {
+      const MmTrainerRecord *r = &g_array_index (epochs, MmTrainerRecord, i);
+      MmProjectEpoch e = { self->epoch_offset + r->epoch + 1, self->step_offset + r->step,
+                           r->train_loss, r->train_accuracy, r->test_loss, r->test_accuracy };
+      g_array_append_val (self->epochs, e);
+    }
+  self->trainer_epochs_read += epochs->len;
+  if (points->len > 0)
+    set_dirty (self, TRUE);
+}
+
 /* Keeps the trainer's final weights and frees it. */
 static void
 retire_trainer (MmSession *self)
@@ -648,12 +708,14 @@ retire_trainer (MmSession *self)
     return;
   mm_trainer_stop (self->trainer);
   mm_trainer_wait (self->trainer);
+  pull_history (self);
   progress = mm_trainer_get_progress (self->trainer);
   self->step_offset += progress.step;
   self->epoch_offset += mm_trainer_get_epochs (self->trainer, 0, epochs);
   g_clear_pointer (&self->params, mm_params_unref);
   self->params = mm_trainer_snapshot_params (self->trainer);
   g_clear_pointer (&self->trainer, mm_trainer_free);
+  self->read_trainer = NULL;
 }
 
 /* Fresh random weights for @model (history starts again). */
@@ -671,6 +733,8 @@ fresh_params (MmSession *self,
     self->params_model = mm_module_to_string (model);
   self->step_offset = 0;
   self->epoch_offset = 0;
+  g_array_set_size (self->history, 0);
+  g_array_set_size (self->epochs, 0);
   g_signal_emit (self, signals[HISTORY_RESET], 0);
 }
 
@@ -800,6 +864,8 @@ mm_session_reset_weights (MmSession *self)
       g_clear_pointer (&self->params, mm_params_unref);
       self->step_offset = 0;
       self->epoch_offset = 0;
+      g_array_set_size (self->history, 0);
+      g_array_set_size (self->epochs, 0);
       g_signal_emit (self, signals[HISTORY_RESET], 0);
     }
   set_state (self, MM_TRAINER_READY);
@@ -893,6 +959,7 @@ mm_session_poll (MmSession *self,
   g_return_val_if_fail (MM_IS_SESSION (self), 0);
   if (self->trainer == NULL)
     return 0;
+  pull_history (self);
   n = mm_trainer_drain (self->trainer, records);
   for (guint i = 0; i < n; i++)
     {
@@ -901,6 +968,311 @@ mm_session_poll (MmSession *self,
         set_state (self, r->state);
     }
   return n;
+}
+
+/* ---- History and projects ---------------------------------------------------- */
+
+guint
+mm_session_get_history (MmSession *self,
+                        guint64    from,
+                        GArray    *points)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  if (from >= self->history->len)
+    return 0;
+  g_array_append_vals (points, &g_array_index (self->history, MmStepPoint, from), self->history->len - from);
+  return self->history->len - (guint) from;
+}
+
+guint
+mm_session_get_epochs (MmSession *self,
+                       guint      from,
+                       GArray    *epochs)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  if (from >= self->epochs->len)
+    return 0;
+  g_array_append_vals (epochs, &g_array_index (self->epochs, MmProjectEpoch, from), self->epochs->len - from);
+  return self->epochs->len - from;
+}
+
+gsize
+mm_session_get_batches_per_epoch (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  if (self->train == NULL || self->settings.batch_size == 0)
+    return 0;
+  return (mm_dataset_get_n_samples (self->train) + self->settings.batch_size - 1) / self->settings.batch_size;
+}
+
+gboolean
+mm_session_is_dirty (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  return self->dirty;
+}
+
+void
+mm_session_set_clean (MmSession *self)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+  set_dirty (self, FALSE);
+}
+
+/* The layer list as the core's text form: Linear's input size follows from
+ * the shape flowing in, as in build_model, so it needs the data's sample
+ * shape. */
+static char *
+network_text (MmSession  *self,
+              GError    **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  MmShape shape;
+
+  if (self->train == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           _("The data are not loaded yet; try again in a moment."));
+      return NULL;
+    }
+  mm_shape_scalar (&shape);
+  {
+    const MmShape *sample = mm_dataset_get_sample_shape (self->train);
+    shape.ndim = sample->ndim + 1;
+    shape.dim[0] = 1;
+    memcpy (shape.dim + 1, sample->dim, sample->ndim * sizeof (gsize));
+  }
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      const MmLayerSpec *spec = &g_array_index (self->layers, MmLayerSpec, i);
+      if (i > 0)
+        g_string_append (text, "; ");
+      switch (spec->kind)
+        {
+        case MM_LAYER_LINEAR:
+          g_string_append_printf (text, "Linear(%" G_GSIZE_FORMAT ", %u)", shape.dim[shape.ndim - 1], spec->units);
+          shape.dim[shape.ndim - 1] = spec->units;
+          break;
+        case MM_LAYER_FLATTEN:
+          g_string_append (text, "Flatten");
+          for (guint d = 2; d < shape.ndim; d++)
+            shape.dim[1] *= shape.dim[d];
+          shape.ndim = MIN (shape.ndim, 2);
+          break;
+        case MM_LAYER_ACTIVATION:
+        default:
+          if (spec->op == MM_OP_LEAKY_RELU)
+            g_string_append_printf (text, "LeakyReLU(%g)", spec->param);
+          else
+            g_string_append (text, mm_op_kind_name (spec->op));
+          break;
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+MmProject *
+mm_session_to_project (MmSession  *self,
+                       GError    **error)
+{
+  g_autoptr(MmProject) p = mm_project_new ();
+  const MmSessionSettings *s = &self->settings;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  text = network_text (self, error);
+  if (text == NULL)
+    return NULL;
+  if (self->trainer != NULL)
+    pull_history (self);
+  g_free (p->network);
+  p->network = g_steal_pointer (&text);
+  p->data = s->data == MM_DATA_FASHION_MNIST ? MM_PROJECT_DATA_FASHION_MNIST
+          : s->data == MM_DATA_TOY ? MM_PROJECT_DATA_TOY : MM_PROJECT_DATA_CSV;
+  p->toy = s->toy;
+  p->toy_samples = s->toy_samples;
+  p->toy_noise = s->toy_noise;
+  p->toy_classes = s->toy_classes;
+  p->data_path = g_strdup (s->csv_path);
+  p->loss = s->loss == MM_LOSS_MSE ? MM_PROJECT_LOSS_MSE : MM_PROJECT_LOSS_CROSS_ENTROPY;
+  p->label_smoothing = s->label_smoothing;
+  p->optimizer = s->optimizer;
+  p->optimizer.decoupled_weight_decay = s->adamw;
+  p->l1 = s->l1;
+  p->l2 = s->l2;
+  p->batch_size = s->batch_size;
+  p->epochs = s->epochs;
+  p->seed = s->seed;
+  p->init = s->init;
+  g_array_append_vals (p->steps, self->history->data, self->history->len);
+  g_array_append_vals (p->epoch_results, self->epochs->data, self->epochs->len);
+  /* Trained weights are saved; untrained ones are drawn again from the seed. */
+  if (self->history->len > 0)
+    {
+      g_autoptr(MmParams) params = mm_session_dup_params (self);
+      if (params != NULL)
+        p->weights = mm_params_copy (params);
+    }
+  return g_steal_pointer (&p);
+}
+
+gboolean
+mm_session_apply_project (MmSession        *self,
+                          const MmProject  *p,
+                          GError          **error)
+{
+  g_autoptr(MmModule) net = NULL;
+  g_autoptr(GArray) layers = g_array_new (FALSE, FALSE, sizeof (MmLayerSpec));
+  MmSessionSettings *s = &self->settings;
+
+  g_return_val_if_fail (MM_IS_SESSION (self) && p != NULL, FALSE);
+
+  if (p->data == MM_PROJECT_DATA_IDX_DIR)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           _("This project trains on a directory of IDX files, which only myml-train reads."));
+      return FALSE;
+    }
+  net = mm_module_parse (p->network, error);
+  if (net == NULL)
+    return FALSE;
+  for (guint i = 0; i < mm_module_get_n_children (net); i++)
+    {
+      MmModule *m = mm_module_get_child (net, i);
+      MmLayerSpec spec = { 0 };
+      gsize out;
+      MmOp op;
+
+      if (mm_module_get_linear_features (m, NULL, &out))
+        {
+          spec.kind = MM_LAYER_LINEAR;
+          spec.units = (guint) out;
+        }
+      else if (mm_module_get_activation_op (m, &op))
+        {
+          spec.kind = MM_LAYER_ACTIVATION;
+          spec.op = op.kind;
+          spec.param = op.param;
+        }
+      else if (g_str_equal (mm_module_get_type_name (m), "Flatten"))
+        spec.kind = MM_LAYER_FLATTEN;
+      else
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                       _("Layer %u (%s) cannot be shown in the app"), i, mm_module_get_type_name (m));
+          return FALSE;
+        }
+      g_array_append_val (layers, spec);
+    }
+
+  /* Everything checked: now change. */
+  retire_trainer (self);
+  g_array_set_size (self->layers, 0);
+  g_array_append_vals (self->layers, layers->data, layers->len);
+  s->data = p->data == MM_PROJECT_DATA_FASHION_MNIST ? MM_DATA_FASHION_MNIST
+          : p->data == MM_PROJECT_DATA_TOY ? MM_DATA_TOY : MM_DATA_CSV;
+  s->toy = p->toy;
+  s->toy_samples = p->toy_samples;
+  s->toy_noise = p->toy_noise;
+  s->toy_classes = p->toy_classes;
+  g_free (s->csv_path);
+  s->csv_path = g_strdup (p->data_path);
+  s->loss = p->loss == MM_PROJECT_LOSS_MSE ? MM_LOSS_MSE : MM_LOSS_CROSS_ENTROPY;
+  s->label_smoothing = p->label_smoothing;
+  s->optimizer = p->optimizer;
+  s->adamw = p->optimizer.kind == MM_OPTIMIZER_ADAM && p->optimizer.decoupled_weight_decay;
+  s->l1 = p->l1;
+  s->l2 = p->l2;
+  s->batch_size = p->batch_size;
+  s->epochs = p->epochs;
+  s->seed = p->seed;
+  s->init = p->init;
+
+  g_clear_pointer (&self->params, mm_params_unref);
+  g_clear_pointer (&self->params_model, g_free);
+  if (p->weights != NULL)
+    {
+      self->params = mm_params_copy (p->weights);
+      self->params_model = mm_module_to_string (net);
+    }
+  g_array_set_size (self->history, 0);
+  g_array_set_size (self->epochs, 0);
+  g_array_append_vals (self->history, p->steps->data, p->steps->len);
+  g_array_append_vals (self->epochs, p->epoch_results->data, p->epoch_results->len);
+  self->step_offset = self->history->len > 0 ? g_array_index (self->history, MmStepPoint, self->history->len - 1).step : 0;
+  self->epoch_offset = self->epochs->len > 0 ? g_array_index (self->epochs, MmProjectEpoch, self->epochs->len - 1).epoch : 0;
+
+  set_state (self, MM_TRAINER_READY);
+  g_signal_emit (self, signals[HISTORY_RESET], 0);
+  mm_session_settings_changed (self);
+  set_dirty (self, FALSE);
+  return TRUE;
+}
+
+gboolean
+mm_session_apply_preset (MmSession   *self,
+                         const char  *name,
+                         GError     **error)
+{
+  g_autoptr(MmProject) p = mm_project_new ();
+
+  g_return_val_if_fail (MM_IS_SESSION (self) && name != NULL, FALSE);
+  g_free (p->network);
+  p->network = NULL;
+  p->data = MM_PROJECT_DATA_TOY;
+  p->toy = MM_TOY_SPIRAL;
+  p->toy_samples = 1000;
+  p->toy_noise = 0.1;
+  p->toy_classes = 3;
+  mm_optimizer_config_init (&p->optimizer, MM_OPTIMIZER_ADAM);
+  p->optimizer.lr = 0.01;
+  p->batch_size = 32;
+  p->epochs = 200;
+
+  if (g_str_equal (name, "xor"))
+    {
+      p->network = g_strdup ("Linear(2, 8); Tanh; Linear(8, 2)");
+      p->toy = MM_TOY_XOR;
+      p->toy_samples = 400;
+      p->toy_classes = 2;
+      p->optimizer.lr = 0.03;
+      p->batch_size = 16;
+      p->epochs = 100;
+    }
+  else if (g_str_equal (name, "spiral"))
+    p->network = g_strdup ("Linear(2, 16); Tanh; Linear(16, 16); Tanh; Linear(16, 3)");
+  else if (g_str_equal (name, "fashion"))
+    {
+      p->network = g_strdup ("Flatten; Linear(784, 100); ReLU; Linear(100, 100); ReLU; Linear(100, 10)");
+      p->data = MM_PROJECT_DATA_FASHION_MNIST;
+      mm_optimizer_config_init (&p->optimizer, MM_OPTIMIZER_SGD);
+      p->batch_size = 64;
+      p->epochs = 10;
+    }
+  else if (g_str_equal (name, "overfitting"))
+    {
+      /* Few noisy points and far too many weights: the training loss goes to
+       * zero while the test loss turns back up. */
+      p->network = g_strdup ("Linear(2, 128); ReLU; Linear(128, 128); ReLU; Linear(128, 3)");
+      p->toy_samples = 60;
+      p->toy_noise = 0.3;
+      p->batch_size = 16;
+      p->epochs = 1500;
+    }
+  else if (g_str_equal (name, "bad-lr"))
+    {
+      /* SGD with a learning rate a hundred times too large. */
+      p->network = g_strdup ("Linear(2, 16); Tanh; Linear(16, 16); Tanh; Linear(16, 3)");
+      mm_optimizer_config_init (&p->optimizer, MM_OPTIMIZER_SGD);
+      p->optimizer.lr = 20.0;
+      p->epochs = 100;
+    }
+  else
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, _("Unknown preset “%s”"), name);
+      return FALSE;
+    }
+  return mm_session_apply_project (self, p, error);
 }
 
 /* ---- Object ------------------------------------------------------------------- */
@@ -933,6 +1305,8 @@ mm_session_finalize (GObject *object)
   g_clear_pointer (&self->test, mm_dataset_unref);
   g_clear_pointer (&self->params, mm_params_unref);
   g_free (self->params_model);
+  g_array_unref (self->history);
+  g_array_unref (self->epochs);
   G_OBJECT_CLASS (mm_session_parent_class)->finalize (object);
 }
 
@@ -953,6 +1327,8 @@ mm_session_class_init (MmSessionClass *klass)
   signals[STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[HISTORY_RESET] = g_signal_new ("history-reset", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[DIRTY_CHANGED] = g_signal_new ("dirty-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[NOTICE] = g_signal_new ("notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -992,6 +1368,8 @@ mm_session_init (MmSession *self)
   self->checks = g_array_new (FALSE, TRUE, sizeof (MmLayerCheck));
   g_array_set_clear_func (self->checks, (GDestroyNotify) layer_check_clear);
   self->state = MM_TRAINER_READY;
+  self->history = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  self->epochs = g_array_new (FALSE, FALSE, sizeof (MmProjectEpoch));
 
   /* A ready demo: the seed's MLP on Fashion-MNIST when it is installed,
    * otherwise a spiral that a small network untangles in seconds. */
@@ -1021,6 +1399,7 @@ mm_session_init (MmSession *self)
     }
   load_data (self);
   recheck (self);
+  self->dirty = FALSE;
 }
 
 MmSession *

@@ -144,6 +144,32 @@ guint64                  mm_session_get_step_offset (MmSession        *self);
 guint                    mm_session_get_epoch_offset (MmSession       *self);
 /* The newest parameter values (a snapshot), or NULL before the first Train. */
 MmParams                *mm_session_dup_params      (MmSession        *self);
+/* The whole loss history across runs (step numbers go on when Train
+ * continues after Stop), and the per-epoch results. */
+guint                    mm_session_get_history     (MmSession        *self,
+                                                     guint64           from,
+                                                     GArray           *points);
+guint                    mm_session_get_epochs      (MmSession        *self,
+                                                     guint             from,
+                                                     GArray           *epochs);
+/* Steps per epoch of the current data and batch size (0 before the data). */
+gsize                    mm_session_get_batches_per_epoch (MmSession  *self);
+
+/* Projects. */
+MmProject               *mm_session_to_project      (MmSession        *self,
+                                                     GError          **error);
+/* Replaces network, settings, weights and history; stops training first.
+ * Nothing changes when the project cannot be used (a GError says why). */
+gboolean                 mm_session_apply_project   (MmSession        *self,
+                                                     const MmProject  *project,
+                                                     GError          **error);
+/* "xor", "spiral", "fashion", "overfitting", "bad-lr". */
+gboolean                 mm_session_apply_preset    (MmSession        *self,
+                                                     const char       *name,
+                                                     GError          **error);
+gboolean                 mm_session_is_dirty        (MmSession        *self);
+void                     mm_session_set_clean       (MmSession        *self);
+
 /* Moves new trainer records into @records; emits "state-changed" when the
  * state changed. Call once per frame. */
 guint                    mm_session_poll            (MmSession        *self,

@@ -25,7 +25,6 @@ struct _MmWindow {
   GtkWidget *epochs_toggle;
   GtkWidget *log_toggle;
   guint series_batch, series_smooth, series_penalty, series_train, series_test, series_acc;
-  MmTrainer *plotted_trainer;   /* whose history is being read (not a reference) */
   guint64 history_read;
   guint epochs_read;
   double ema, ema_weight;
@@ -48,6 +47,10 @@ struct _MmWindow {
   GtkWidget *status_time;
   GtkWidget *toast_revealer;
   GtkWidget *toast_label;
+  GtkWidget *restore_revealer;
+  char *project_path;
+  guint autosave_id;
+  gboolean closing_confirmed;
   GtkAdjustment *speed_adjustment;
   guint toast_timeout;
 };
@@ -141,9 +144,9 @@ update_status (MmWindow *self)
       g_autofree char *eta = format_duration (r.eta);
       guint64 step = r.step + mm_session_get_step_offset (self->session);
 
-      progress = g_strdup_printf (_("Epoch %u · batch %" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT " · step %" G_GUINT64_FORMAT),
+      progress = g_strdup_printf (_("Epoch %u · batch %zu/%zu · step %llu"),
                                   r.epoch + 1 + mm_session_get_epoch_offset (self->session),
-                                  r.batch, r.n_batches, step);
+                                  r.batch, r.n_batches, (unsigned long long) step);
       speed = g_strdup_printf (_("%.0f samples/s"), r.samples_per_second);
       time = st == MM_TRAINER_RUNNING
         ? g_strdup_printf (_("%s elapsed · %s left"), elapsed, eta)
@@ -189,7 +192,6 @@ plot_reset (MmWindow *self)
 {
   mm_plot_clear (MM_PLOT (self->plot));
   mm_plot_clear_markers (MM_PLOT (self->plot));
-  self->plotted_trainer = NULL;
   self->history_read = 0;
   self->epochs_read = 0;
   self->ema = self->ema_weight = 0;
@@ -200,8 +202,7 @@ plot_reset (MmWindow *self)
 static void
 update_x_scale (MmWindow *self)
 {
-  MmTrainer *trainer = mm_session_get_trainer (self->session);
-  gsize n = trainer ? mm_trainer_get_n_batches (trainer) : 0;
+  gsize n = mm_session_get_batches_per_epoch (self->session);
 
   if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->epochs_toggle)) && n > 0)
     mm_plot_set_x_scale (MM_PLOT (self->plot), 1.0 / (double) n, _("epoch"));
@@ -209,31 +210,17 @@ update_x_scale (MmWindow *self)
     mm_plot_set_x_scale (MM_PLOT (self->plot), 1.0, _("step"));
 }
 
-/* Appends what the trainer has done since the last frame: every step's
- * loss (the history is complete even when records were merged), and each
+/* Appends what was trained since the last frame: every step's loss (the
+ * history is complete even when the trainer merged its records), and each
  * finished epoch's evaluation. */
 static void
 feed_plot (MmWindow *self)
 {
-  MmTrainer *trainer = mm_session_get_trainer (self->session);
-  g_autoptr(GArray) points = NULL;
-  g_autoptr(GArray) epochs = NULL;
-  guint64 offset = mm_session_get_step_offset (self->session);
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  g_autoptr(GArray) epochs = g_array_new (FALSE, FALSE, sizeof (MmProjectEpoch));
   MmPlot *plot = MM_PLOT (self->plot);
 
-  if (trainer == NULL)
-    return;
-  if (trainer != self->plotted_trainer)
-    {
-      /* Train after Stop continues with a new trainer: its steps follow on. */
-      self->plotted_trainer = trainer;
-      self->history_read = 0;
-      self->epochs_read = 0;
-      update_x_scale (self);
-    }
-
-  points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
-  mm_trainer_get_history (trainer, self->history_read, points);
+  mm_session_get_history (self->session, self->history_read, points);
   if (points->len > 0)
     {
       g_autofree double *x = g_new (double, points->len);
@@ -245,7 +232,7 @@ feed_plot (MmWindow *self)
       for (guint i = 0; i < points->len; i++)
         {
           const MmStepPoint *p = &g_array_index (points, MmStepPoint, i);
-          x[i] = (double) (offset + p->step);
+          x[i] = (double) p->step;
           y[i] = p->data_loss;
           if (isfinite (p->data_loss))
             {
@@ -267,18 +254,17 @@ feed_plot (MmWindow *self)
       self->history_read += points->len;
     }
 
-  epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
-  mm_trainer_get_epochs (trainer, self->epochs_read, epochs);
+  mm_session_get_epochs (self->session, self->epochs_read, epochs);
   for (guint i = 0; i < epochs->len; i++)
     {
-      const MmTrainerRecord *r = &g_array_index (epochs, MmTrainerRecord, i);
-      double xe = (double) (offset + r->step);
+      const MmProjectEpoch *e = &g_array_index (epochs, MmProjectEpoch, i);
+      double xe = (double) e->step;
 
-      mm_plot_append (plot, self->series_train, xe, r->train_loss);
-      if (isfinite (r->test_loss))
+      mm_plot_append (plot, self->series_train, xe, e->train_loss);
+      if (isfinite (e->test_loss))
         {
-          mm_plot_append (plot, self->series_test, xe, r->test_loss);
-          mm_plot_append (plot, self->series_acc, xe, 100.0 * r->test_accuracy);
+          mm_plot_append (plot, self->series_test, xe, e->test_loss);
+          mm_plot_append (plot, self->series_acc, xe, 100.0 * e->test_accuracy);
         }
     }
   self->epochs_read += epochs->len;
@@ -349,7 +335,7 @@ build_plot (MmWindow *self)
   mm_plot_set_series_visible (plot, self->series_penalty, FALSE);
   mm_plot_set_y_label (plot, MM_PLOT_Y_AXIS_LEFT, _("loss"));
   mm_plot_set_y_label (plot, MM_PLOT_Y_AXIS_RIGHT, _("accuracy (%)"));
-  mm_plot_set_placeholder_text (plot, _("Press Train to start: the loss appears here as the network learns."));
+  mm_plot_set_placeholder_text (plot, _("Press Train: the loss appears here."));
 
   self->epochs_toggle = gtk_toggle_button_new_with_label (_("x in epochs"));
   self->log_toggle = gtk_toggle_button_new_with_label (_("log y"));
@@ -438,8 +424,9 @@ tick (GtkWidget     *widget,
   gint64 now = gdk_frame_clock_get_frame_time (clock);
 
   g_array_set_size (self->records, 0);
+  mm_session_poll (self->session, self->records);
   feed_plot (self);
-  if (mm_session_poll (self->session, self->records) > 0)
+  if (self->records->len > 0)
     {
       for (guint i = 0; i < self->records->len; i++)
         handle_record (self, &g_array_index (self->records, MmTrainerRecord, i));
@@ -547,7 +534,306 @@ move_layer_activated (GSimpleAction *action,
   mm_session_move_layer (MM_WINDOW (data)->session, from, to);
 }
 
+/* ---- Projects ----------------------------------------------------------------------- */
+
+static char *
+autosave_path (void)
+{
+  const char *override = g_getenv ("MYML_AUTOSAVE");
+  if (override != NULL)
+    return g_strdup (override);
+  return g_build_filename (g_get_user_state_dir (), "myml-studio", "autosave.myml", NULL);
+}
+
+static void
+update_title (MmWindow *self)
+{
+  g_autofree char *name = self->project_path ? g_path_get_basename (self->project_path) : g_strdup (_("Untitled"));
+  g_autofree char *title = g_strdup_printf ("%s%s — %s", mm_session_is_dirty (self->session) ? "• " : "",
+                                            name, _("MyML Studio"));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static gboolean
+save_to (MmWindow    *self,
+         const char  *path,
+         gboolean     remember,
+         GError     **error)
+{
+  g_autoptr(MmProject) project = mm_session_to_project (self->session, error);
+
+  if (project == NULL || !mm_project_save (project, path, error))
+    return FALSE;
+  if (remember)
+    {
+      g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+      g_free (self->project_path);
+      self->project_path = g_strdup (path);
+      mm_session_set_clean (self->session);
+      if (uri)
+        gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+      update_title (self);
+    }
+  return TRUE;
+}
+
+/* Keeps the current work where a crash or a closed window cannot lose it. */
+static void
+autosave (MmWindow *self)
+{
+  g_autofree char *path = autosave_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  if (mm_session_get_data_state (self->session) != MM_DATA_STATE_READY)
+    return;
+  g_mkdir_with_parents (dir, 0700);
+  if (!save_to (self, path, FALSE, &error))
+    g_debug ("autosave: %s", error->message);
+}
+
+static gboolean
+autosave_tick (gpointer data)
+{
+  MmWindow *self = data;
+
+  if (mm_session_is_dirty (self->session))
+    autosave (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+open_path (MmWindow   *self,
+           const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmProject) project = NULL;
+
+  /* What is on screen now is kept in the autosave, whatever happens next. */
+  if (mm_session_is_dirty (self->session))
+    autosave (self);
+  project = mm_project_load (path, &error);
+  if (project == NULL || !mm_session_apply_project (self->session, project, &error))
+    {
+      /* Nothing changed: say why in a dialog the user must acknowledge. */
+      GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                                  GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE,
+                                                  _("Could not open the project"));
+      gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", error->message);
+      g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  {
+    g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+    if (uri)
+      gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+  }
+  g_free (self->project_path);
+  self->project_path = g_strdup (path);
+  update_title (self);
+}
+
+static void
+open_response (GtkNativeDialog *dialog,
+               int              response,
+               MmWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      open_path (self, path);
+    }
+  g_object_unref (dialog);
+}
+
+static GtkFileFilter *
+project_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("MyML Studio projects"));
+  gtk_file_filter_add_pattern (filter, "*.myml");
+  return filter;
+}
+
+static void
+open_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  MmWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open a project"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  g_autoptr(GtkFileFilter) filter = project_filter ();
+
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void save_as_activated (GSimpleAction *action, GVariant *parameter, gpointer data);
+
+typedef struct {
+  MmWindow *self;
+  gboolean close_after;
+} SaveRequest;
+
+static void
+save_as_response (GtkNativeDialog *dialog,
+                  int              response,
+                  SaveRequest     *req)
+{
+  MmWindow *self = req->self;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *chosen = g_file_get_path (file);
+      g_autofree char *path = g_str_has_suffix (chosen, ".myml") ? g_strdup (chosen) : g_strconcat (chosen, ".myml", NULL);
+      g_autoptr(GError) error = NULL;
+
+      if (!save_to (self, path, TRUE, &error))
+        show_error (self, error);
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Saved to %s"), path);
+          show_toast (self, msg);
+          if (req->close_after)
+            {
+              self->closing_confirmed = TRUE;
+              gtk_window_close (GTK_WINDOW (self));
+            }
+        }
+    }
+  g_object_unref (dialog);
+  g_object_unref (req->self);
+  g_free (req);
+}
+
+static void
+save_as (MmWindow *self,
+         gboolean  close_after)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save the project"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  g_autoptr(GtkFileFilter) filter = project_filter ();
+  SaveRequest *req = g_new0 (SaveRequest, 1);
+
+  req->self = g_object_ref (self);
+  req->close_after = close_after;
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("network.myml"));
+  g_signal_connect (chooser, "response", G_CALLBACK (save_as_response), req);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+save_as_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       data)
+{
+  save_as (MM_WINDOW (data), FALSE);
+}
+
+static void
+save_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  MmWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->project_path == NULL)
+    {
+      save_as (self, FALSE);
+      return;
+    }
+  if (!save_to (self, self->project_path, TRUE, &error))
+    show_error (self, error);
+  else
+    show_toast (self, _("Saved"));
+}
+
+static void
+restore_autosave_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       data)
+{
+  MmWindow *self = data;
+  g_autofree char *path = autosave_path ();
+
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->restore_revealer), FALSE);
+  open_path (self, path);
+  /* The autosave is not the user's file: Save asks where to put it. */
+  g_clear_pointer (&self->project_path, g_free);
+  update_title (self);
+}
+
+static void
+dismiss_autosave_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       data)
+{
+  MmWindow *self = data;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->restore_revealer), FALSE);
+}
+
+/* ---- Classroom mode and presets ----------------------------------------------------- */
+
+static void
+classroom_changed (GSimpleAction *action,
+                   GVariant      *value,
+                   gpointer       data)
+{
+  MmWindow *self = data;
+  gboolean on = g_variant_get_boolean (value);
+  double scale = on ? 1.6 : 1.0;
+
+  g_simple_action_set_state (action, value);
+  if (on)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "classroom");
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "classroom");
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+  mm_plot_set_presentation_scale (MM_PLOT (self->plot), scale);
+  mm_decision_view_set_scale (MM_DECISION_VIEW (self->decision_view), scale);
+  mm_sample_grid_set_scale (MM_SAMPLE_GRID (self->sample_grid), scale);
+  mm_confusion_view_set_scale (MM_CONFUSION_VIEW (self->confusion_view), scale);
+}
+
+static void
+preset_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       data)
+{
+  MmWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (mm_session_is_dirty (self->session))
+    autosave (self);
+  if (!mm_session_apply_preset (self->session, g_variant_get_string (parameter, NULL), &error))
+    show_error (self, error);
+  else
+    {
+      g_clear_pointer (&self->project_path, g_free);
+      update_title (self);
+    }
+}
+
 static const GActionEntry win_actions[] = {
+  { "open", open_activated, NULL, NULL, NULL },
+  { "save", save_activated, NULL, NULL, NULL },
+  { "save-as", save_as_activated, NULL, NULL, NULL },
+  { "restore-autosave", restore_autosave_activated, NULL, NULL, NULL },
+  { "dismiss-autosave", dismiss_autosave_activated, NULL, NULL, NULL },
+  { "classroom", NULL, NULL, "false", classroom_changed },
+  { "preset", preset_activated, "s", NULL, NULL },
   { "train", train_activated, NULL, NULL, NULL },
   { "pause", pause_activated, NULL, NULL, NULL },
   { "step", step_activated, NULL, NULL, NULL },
@@ -596,13 +882,68 @@ session_notice (MmWindow   *self,
   show_toast (self, message);
 }
 
+static void
+close_response (GtkDialog *dialog,
+                int        response,
+                MmWindow  *self)
+{
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      if (self->project_path != NULL)
+        {
+          g_autoptr(GError) error = NULL;
+          if (!save_to (self, self->project_path, TRUE, &error))
+            {
+              show_error (self, error);
+              return;
+            }
+          self->closing_confirmed = TRUE;
+          gtk_window_close (GTK_WINDOW (self));
+        }
+      else
+        save_as (self, TRUE);
+    }
+  else if (response == GTK_RESPONSE_REJECT)
+    {
+      self->closing_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
 static gboolean
 close_request (GtkWindow *window)
 {
   MmWindow *self = MM_WINDOW (window);
+  guint64 trained = 0;
 
-  /* Stop the worker before the widgets go: it finishes its batch and ends. */
+  {
+    g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+    g_array_set_size (self->records, 0);
+    mm_session_poll (self->session, self->records);
+    trained = mm_session_get_history (self->session, 0, points);
+  }
+  /* Trained work that is not saved: ask (the autosave keeps it either way). */
+  if (!self->closing_confirmed && mm_session_is_dirty (self->session) && trained > 0)
+    {
+      GtkWidget *dialog = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                                  GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                                  _("Save the trained network before closing?"));
+      gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                                _("If you close without saving, the work is kept only in the automatic backup."));
+      gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("Close _Without Saving"), GTK_RESPONSE_REJECT,
+                              _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Save"), GTK_RESPONSE_ACCEPT, NULL);
+      gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+      g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return TRUE;
+    }
+
+  /* Stop the worker before the widgets go (it finishes its batch and ends),
+   * and keep everything in the autosave. */
   mm_session_stop (self->session);
+  if (mm_session_is_dirty (self->session))
+    autosave (self);
   return FALSE;
 }
 
@@ -619,6 +960,8 @@ mm_window_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->records, g_array_unref);
   g_clear_pointer (&self->last_problem_toast, g_free);
+  g_clear_pointer (&self->project_path, g_free);
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MM_TYPE_WINDOW);
   G_OBJECT_CLASS (mm_window_parent_class)->dispose (object);
@@ -646,6 +989,7 @@ mm_window_class_init (MmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MmWindow, status_time);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, toast_label);
+  gtk_widget_class_bind_template_child (widget_class, MmWindow, restore_revealer);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, speed_adjustment);
 }
 
@@ -686,6 +1030,14 @@ mm_window_init (MmWindow *self)
   g_signal_connect_swapped (self->session, "history-reset", G_CALLBACK (history_reset), self);
   g_signal_connect_swapped (self->session, "state-changed", G_CALLBACK (session_changed), self);
   g_signal_connect_swapped (self->session, "notice", G_CALLBACK (session_notice), self);
+  g_signal_connect_swapped (self->session, "dirty-changed", G_CALLBACK (update_title), self);
+  self->autosave_id = g_timeout_add_seconds (60, autosave_tick, self);
+  {
+    g_autofree char *path = autosave_path ();
+    gtk_revealer_set_reveal_child (GTK_REVEALER (self->restore_revealer),
+                                   g_file_test (path, G_FILE_TEST_EXISTS) && g_getenv ("MYML_NO_RESTORE") == NULL);
+  }
+  update_title (self);
   g_signal_connect_swapped (self->speed_adjustment, "value-changed", G_CALLBACK (speed_changed), self);
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick, NULL, NULL);
   update_actions (self);
@@ -724,4 +1076,21 @@ mm_window_get_decision_view (MmWindow *self)
 {
   g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
   return self->decision_view;
+}
+
+gboolean
+mm_window_save_project (MmWindow    *self,
+                        const char  *path,
+                        GError     **error)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self) && path != NULL, FALSE);
+  return save_to (self, path, TRUE, error);
+}
+
+void
+mm_window_open_project (MmWindow   *self,
+                        const char *path)
+{
+  g_return_if_fail (MM_IS_WINDOW (self) && path != NULL);
+  open_path (self, path);
 }

@@ -649,6 +649,18 @@ mm_module_activation_new (MmOp     op,
   return m;
 }
 
+gboolean
+mm_module_get_activation_op (MmModule *module,
+                             MmOp     *op)
+{
+  g_return_val_if_fail (module != NULL, FALSE);
+  if (module->klass != &activation_class)
+    return FALSE;
+  if (op)
+    *op = module->op;
+  return TRUE;
+}
+
 /* ---- The text form ------------------------------------------------------- */
 
 /* Parses "Name" or "Name(a, b, …)" into the name and its numeric arguments. */

@@ -77,6 +77,8 @@ gboolean    mm_module_get_linear_features (MmModule  *module,
 /* An elementwise activation: ReLU, LeakyReLU(a), Sigmoid, Tanh, Softplus, … */
 MmModule   *mm_module_activation_new (MmOp            op,
                                       GError         **error);
+gboolean    mm_module_get_activation_op (MmModule    *module,
+                                         MmOp        *op);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmModule, mm_module_unref)
 

@@ -95,6 +95,46 @@ add_string (JsonBuilder *b,
   json_builder_add_string_value (b, v);
 }
 
+/* json-glib 1.6 writes a double such as 1e-08 as "1e-08.0", which is not
+ * JSON (it appends ".0" to any number without a dot). Outside strings, drop
+ * a ".0" that directly follows an exponent. */
+static void
+fix_exponents (char *json)
+{
+  gboolean in_string = FALSE;
+  char *w = json;
+
+  for (const char *r = json; *r; r++)
+    {
+      if (in_string)
+        {
+          if (*r == '\\' && r[1] != '\0')
+            {
+              *w++ = *r++;
+            }
+          else if (*r == '"')
+            in_string = FALSE;
+        }
+      else if (*r == '"')
+        in_string = TRUE;
+      else if ((*r == 'e' || *r == 'E') && r > json && g_ascii_isdigit (r[-1]))
+        {
+          /* copy the exponent, then skip a ".0" right after its digits */
+          *w++ = *r++;
+          if (*r == '+' || *r == '-')
+            *w++ = *r++;
+          while (g_ascii_isdigit (*r))
+            *w++ = *r++;
+          if (r[0] == '.' && r[1] == '0' && !g_ascii_isdigit (r[2]))
+            r += 2;
+          r--;
+          continue;
+        }
+      *w++ = *r;
+    }
+  *w = '\0';
+}
+
 char *
 mm_project_to_json (const MmProject *p,
                     const char      *weights_file)
@@ -191,6 +231,7 @@ mm_project_to_json (const MmProject *p,
       const MmProjectEpoch *e = &g_array_index (p->epoch_results, MmProjectEpoch, i);
       json_builder_begin_object (b);
       add_int (b, "epoch", e->epoch);
+      add_int (b, "step", (gint64) e->step);
       add_double (b, "train_loss", e->train_loss);
       add_double (b, "train_accuracy", e->train_accuracy);
       add_double (b, "test_loss", e->test_loss);
@@ -207,7 +248,11 @@ mm_project_to_json (const MmProject *p,
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  {
+    char *text = json_generator_to_data (gen, NULL);
+    fix_exponents (text);
+    return text;
+  }
 }
 
 char *
@@ -632,7 +677,7 @@ mm_project_from_json (const char  *json,
           for (guint i = 0; i < json_array_get_length (a); i++)
             {
               JsonNode *e = json_array_get_element (a, i);
-              MmProjectEpoch ep = { 0, NAN, NAN, NAN, NAN };
+              MmProjectEpoch ep = { 0, 0, NAN, NAN, NAN, NAN };
               Reader er;
               guint64 n = 0;
               g_autofree char *where = g_strdup_printf ("history.epochs[%u]", i);
@@ -643,13 +688,16 @@ mm_project_from_json (const char  *json,
                   fail (&r, "epochs", "an entry is not an object");
                   return NULL;
                 }
-              if (!read_uint (&er, "epoch", 0, 1000000000, &n) ||
+              guint64 st = 0;
+              if (!read_uint (&er, "step", 0, G_MAXINT64, &st) ||
+                  !read_uint (&er, "epoch", 0, 1000000000, &n) ||
                   !read_double (&er, "train_loss", -1e30, 1e30, &ep.train_loss) ||
                   !read_double (&er, "train_accuracy", 0, 1, &ep.train_accuracy) ||
                   !read_double (&er, "test_loss", -1e30, 1e30, &ep.test_loss) ||
                   !read_double (&er, "test_accuracy", 0, 1, &ep.test_accuracy))
                 return NULL;
               ep.epoch = (guint) n;
+              ep.step = st;
               g_array_append_val (p->epoch_results, ep);
             }
         }

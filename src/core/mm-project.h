@@ -33,6 +33,7 @@ typedef enum {
 
 typedef struct {
   guint epoch;              /* 1-based */
+  guint64 step;             /* steps done when the epoch ended */
   double train_loss, train_accuracy;
   double test_loss, test_accuracy;   /* NaN without a test set */
 } MmProjectEpoch;
