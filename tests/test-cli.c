@@ -3,7 +3,7 @@
  * and the messages for missing data and divergence (exit status 1).
  *
  * The binary comes from the environment variable MYML_TRAIN (set by
- * tests/meson.build). */
+ * tests/meson.build), or from the build tree when the test runs by itself. */
 #include <myml.h>
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
@@ -26,13 +26,18 @@ run_clear (Run *r)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
+/* MYML_TRAIN, or the build tree's binary beside this test's directory. */
 static const char *
 binary (void)
 {
-  const char *b = g_getenv ("MYML_TRAIN");
-  if (b == NULL || !g_file_test (b, G_FILE_TEST_IS_EXECUTABLE))
-    g_error ("set MYML_TRAIN to the myml-train binary (meson test does)");
-  return b;
+  static char *path = NULL;
+
+  if (path == NULL)
+    path = g_getenv ("MYML_TRAIN") ? g_strdup (g_getenv ("MYML_TRAIN"))
+                                   : g_test_build_filename (G_TEST_BUILT, "..", "src", "cli", "myml-train", NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    g_error ("%s is not the myml-train binary: set MYML_TRAIN (meson test does)", path);
+  return path;
 }
 
 /* Runs myml-train with the arguments (NULL-terminated). */
