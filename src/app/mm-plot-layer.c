@@ -1,13 +1,21 @@
 /* mm-plot-layer.c — one series as the plot draws it.
  *
- * Drawing a decimated column: the line comes in from the previous column's
- * last point to this column's first point (one segment), then a vertical
- * stroke at the column's centre covers everything from its lowest to its
- * highest value (a second segment), and the next column continues from the
- * last point. So W columns are at most 2·W segments, and a single spike among
- * a thousand points per pixel still reaches its full height. Where the series
- * has points the axis cannot show (NaN, ±inf, y ≤ 0 on a log axis) the line
- * is broken instead of bridged.
+ * The series comes decimated into pixel columns (first, last, lowest and
+ * highest value of each). As a curve, a column is at most two segments: the
+ * line comes in from the previous column's last point to this column's first
+ * point, and a vertical stroke at the column's centre covers everything from
+ * its lowest to its highest value; the next column continues from the last
+ * point. So W columns are at most 2·W segments, and a single spike among a
+ * thousand points per pixel still reaches its full height.
+ *
+ * Stroking a thousand tall vertical strokes is what makes cairo slow (each is
+ * rasterised over its whole height), so where the columns are dense — three
+ * or more neighbouring pixel columns — the same pixels are filled instead as
+ * one band: the outline of the columns' tops, then of their bottoms, widened
+ * by half the line width (mm_plot_layer_append_band_path()). Sparse data (per-epoch points, a short run) are
+ * stroked as a polyline with round joins. Where the series has points the
+ * axis cannot show (NaN, ±inf, y ≤ 0 on a log axis) the line is broken
+ * instead of bridged.
  */
 #include "mm-plot-layer.h"
 
@@ -17,6 +25,9 @@
  * pixels would wrap around. Clamp far outside any surface instead: the clip
  * hides the difference. */
 #define PIXEL_LIMIT 1e5
+
+/* Neighbouring columns that make a band (filled) rather than strokes. */
+#define BAND_MIN_RUN 3
 
 MmPlotLayer *
 mm_plot_layer_new (const char    *label,
@@ -103,21 +114,141 @@ mm_plot_layer_update (MmPlotLayer       *layer,
   return layer->n_columns;
 }
 
+/* Whether @col continues @prev without skipped points between them. */
+static inline gboolean
+connected (const MmPlotColumn *prev,
+           const MmPlotColumn *col)
+{
+  return col->i_first == prev->i_last + 1;
+}
+
+/* Whether @col continues @prev in the next pixel column. */
+static inline gboolean
+adjacent (const MmPlotColumn *prev,
+          const MmPlotColumn *col)
+{
+  return col->column == prev->column + 1 && connected (prev, col);
+}
+
+/* The end of the band run starting at column @k, or @k when the columns
+ * there are too sparse to form one. */
+static guint
+band_run_end (const MmPlotLayer *layer,
+              guint              k)
+{
+  guint e = k + 1;
+
+  while (e < layer->n_columns && adjacent (&layer->columns[e - 1], &layer->columns[e]))
+    e++;
+  return e - k >= BAND_MIN_RUN ? e : k;
+}
+
+/* The x pixel of the left edge of decimation column @c. */
+static inline double
+column_left (const MmPlotLayer *layer,
+             const MmPlotScale *xs,
+             guint              c)
+{
+  return xs->p0 + (double) c / layer->width * (xs->p1 - xs->p0);
+}
+
+/* The top and bottom pixel of the boundary between columns @k − 1 and @k:
+ * everything either column covers. */
+static void
+boundary_extent (const MmPlotLayer *layer,
+                 const MmPlotScale *ys,
+                 guint              k,
+                 double            *top,
+                 double            *bottom)
+{
+  const MmPlotColumn *a = &layer->columns[k - 1], *b = &layer->columns[k];
+  double p[4] = {
+    px_y (ys, a->y_min), px_y (ys, a->y_max), px_y (ys, b->y_min), px_y (ys, b->y_max),
+  };
+
+  *top = MIN (MIN (p[0], p[1]), MIN (p[2], p[3]));
+  *bottom = MAX (MAX (p[0], p[1]), MAX (p[2], p[3]));
+}
+
 /**
- * mm_plot_layer_append_path:
+ * mm_plot_layer_append_band_path:
+ * @line_width: the stroke width the band stands in for
  *
- * Adds the decimated curve of the last update to the current path of @cr.
- * Returns the number of line segments added (at most twice the number of
- * columns).
+ * Adds the outline of every band run — at least BAND_MIN_RUN neighbouring
+ * pixel columns with no skipped point between them — as one polygon. Its
+ * vertices sit on the boundaries between the columns, each at the top (then,
+ * going back, the bottom) of the two columns it separates, widened by half
+ * the line width; the ends of the run come to a point at its first and last
+ * value. So a one-column spike keeps its full height across its column, and
+ * a run of k columns is 2·k vertices. Filled, it covers what stroking those
+ * columns would, at a fraction of the cost.
+ *
+ * Returns the number of line segments added: 2·k − 1 for a run of k
+ * columns, as the fill closes the outline by itself (with the connection
+ * into the run, at most two per column in all).
  */
 guint
-mm_plot_layer_append_path (MmPlotLayer       *layer,
-                           cairo_t           *cr,
-                           const MmPlotScale *xs,
-                           const MmPlotScale *ys)
+mm_plot_layer_append_band_path (MmPlotLayer       *layer,
+                                cairo_t           *cr,
+                                const MmPlotScale *xs,
+                                const MmPlotScale *ys,
+                                double             line_width)
 {
-  const MmPlotColumn *prev = NULL;
+  double half = line_width / 2;
   guint segments = 0;
+
+  g_return_val_if_fail (layer != NULL, 0);
+  g_return_val_if_fail (cr != NULL, 0);
+
+  for (guint s = 0; s < layer->n_columns;)
+    {
+      guint e = band_run_end (layer, s);
+      const MmPlotColumn *first, *last;
+      double top, bottom;
+
+      if (e == s)
+        {
+          s++;
+          continue;
+        }
+      first = &layer->columns[s];
+      last = &layer->columns[e - 1];
+      cairo_move_to (cr, column_left (layer, xs, first->column), px_y (ys, first->y_first));
+      for (guint k = s + 1; k < e; k++)
+        {
+          boundary_extent (layer, ys, k, &top, &bottom);
+          cairo_line_to (cr, column_left (layer, xs, layer->columns[k].column), top - half);
+        }
+      cairo_line_to (cr, column_left (layer, xs, last->column + 1), px_y (ys, last->y_last));
+      for (guint k = e - 1; k > s; k--)
+        {
+          boundary_extent (layer, ys, k, &top, &bottom);
+          cairo_line_to (cr, column_left (layer, xs, layer->columns[k].column), bottom + half);
+        }
+      /* Filling closes the outline; no segment back to the start. */
+      segments += 2 * (e - s) - 1;
+      s = e;
+    }
+  return segments;
+}
+
+/**
+ * mm_plot_layer_append_line_path:
+ *
+ * Adds the rest of the decimated curve, to be stroked: the columns outside
+ * band runs, and the connections into and out of the bands. Each column
+ * adds at most two segments: from the previous column's last point to its
+ * first one, and a vertical stroke over its range when it holds several
+ * points. Returns the number of line segments added.
+ */
+guint
+mm_plot_layer_append_line_path (MmPlotLayer       *layer,
+                                cairo_t           *cr,
+                                const MmPlotScale *xs,
+                                const MmPlotScale *ys)
+{
+  guint segments = 0;
+  guint band_end = 0;
 
   g_return_val_if_fail (layer != NULL, 0);
   g_return_val_if_fail (cr != NULL, 0);
@@ -125,9 +256,28 @@ mm_plot_layer_append_path (MmPlotLayer       *layer,
   for (guint k = 0; k < layer->n_columns; k++)
     {
       const MmPlotColumn *col = &layer->columns[k];
+      const MmPlotColumn *prev = k > 0 ? &layer->columns[k - 1] : NULL;
       double xf = px_x (xs, col->x_first), yf = px_y (ys, col->y_first);
 
-      if (prev != NULL && col->i_first == prev->i_last + 1)
+      if (k >= band_end)
+        band_end = band_run_end (layer, k);
+      if (k < band_end)
+        {
+          /* Inside a band: only the way in and the way out are lines. */
+          if (k == 0 || !adjacent (prev, col))
+            {
+              if (prev != NULL && connected (prev, col))
+                {
+                  cairo_line_to (cr, xf, yf);
+                  segments++;
+                }
+            }
+          if (k + 1 == band_end)
+            cairo_move_to (cr, px_x (xs, col->x_last), px_y (ys, col->y_last));
+          continue;
+        }
+
+      if (prev != NULL && connected (prev, col))
         cairo_line_to (cr, xf, yf);
       else
         {
@@ -152,7 +302,6 @@ mm_plot_layer_append_path (MmPlotLayer       *layer,
             cairo_line_to (cr, px_x (xs, col->x_last), px_y (ys, col->y_last));
           segments++;
         }
-      prev = col;
     }
   return segments;
 }
@@ -219,7 +368,9 @@ mm_plot_layer_draw (MmPlotLayer       *layer,
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_new_path (cr);
-  mm_plot_layer_append_path (layer, cr, xs, ys);
+  mm_plot_layer_append_band_path (layer, cr, xs, ys, mm_plot_layer_get_line_width (layer, ui_scale));
+  cairo_fill (cr);
+  mm_plot_layer_append_line_path (layer, cr, xs, ys);
   cairo_stroke (cr);
 
   /* Markers only while they stay apart: per-epoch points, not a dense run. */

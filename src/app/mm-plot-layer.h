@@ -52,7 +52,12 @@ guint        mm_plot_layer_update         (MmPlotLayer       *layer,
                                            const MmPlotScale *xs,
                                            const MmPlotScale *ys,
                                            guint              width);
-guint        mm_plot_layer_append_path    (MmPlotLayer       *layer,
+guint        mm_plot_layer_append_band_path (MmPlotLayer     *layer,
+                                           cairo_t           *cr,
+                                           const MmPlotScale *xs,
+                                           const MmPlotScale *ys,
+                                           double             line_width);
+guint        mm_plot_layer_append_line_path (MmPlotLayer     *layer,
                                            cairo_t           *cr,
                                            const MmPlotScale *xs,
                                            const MmPlotScale *ys);
