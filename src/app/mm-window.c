@@ -48,6 +48,7 @@ struct _MmWindow {
   GtkWidget *toast_revealer;
   GtkWidget *toast_label;
   GtkWidget *restore_revealer;
+  GMenu *primary_menu;
   char *project_path;
   guint autosave_id;
   gboolean closing_confirmed;
@@ -826,8 +827,59 @@ preset_activated (GSimpleAction *action,
     }
 }
 
+static void
+open_recent_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  open_path (MM_WINDOW (data), g_variant_get_string (parameter, NULL));
+}
+
+static gint
+compare_recent (gconstpointer a,
+                gconstpointer b)
+{
+  /* newest first */
+  return g_date_time_compare (gtk_recent_info_get_modified ((GtkRecentInfo *) b),
+                              gtk_recent_info_get_modified ((GtkRecentInfo *) a));
+}
+
+/* The primary menu's "Recent Projects": the newest project files the
+ * recent-files list knows, that still exist. */
+static void
+update_recent_menu (MmWindow *self)
+{
+  GtkRecentManager *manager = gtk_recent_manager_get_default ();
+  GList *items = gtk_recent_manager_get_items (manager);
+  GMenu *section = g_object_get_data (G_OBJECT (self), "recent-section");
+  guint shown = 0;
+
+  if (section == NULL)
+    return;
+  g_menu_remove_all (section);
+  items = g_list_sort (items, compare_recent);
+  for (GList *l = items; l && shown < 6; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      const char *uri = gtk_recent_info_get_uri (info);
+      g_autofree char *path = g_filename_from_uri (uri, NULL, NULL);
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (path == NULL || !g_str_has_suffix (path, ".myml") || !g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      name = g_path_get_basename (path);
+      item = g_menu_item_new (name, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-recent", g_variant_new_string (path));
+      g_menu_append_item (section, item);
+      shown++;
+    }
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
 static const GActionEntry win_actions[] = {
   { "open", open_activated, NULL, NULL, NULL },
+  { "open-recent", open_recent_activated, "s", NULL, NULL },
   { "save", save_activated, NULL, NULL, NULL },
   { "save-as", save_as_activated, NULL, NULL, NULL },
   { "restore-autosave", restore_autosave_activated, NULL, NULL, NULL },
@@ -990,6 +1042,7 @@ mm_window_class_init (MmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MmWindow, toast_revealer);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, toast_label);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, restore_revealer);
+  gtk_widget_class_bind_template_child (widget_class, MmWindow, primary_menu);
   gtk_widget_class_bind_template_child (widget_class, MmWindow, speed_adjustment);
 }
 
@@ -1032,6 +1085,14 @@ mm_window_init (MmWindow *self)
   g_signal_connect_swapped (self->session, "notice", G_CALLBACK (session_notice), self);
   g_signal_connect_swapped (self->session, "dirty-changed", G_CALLBACK (update_title), self);
   self->autosave_id = g_timeout_add_seconds (60, autosave_tick, self);
+  {
+    GMenu *recent = g_menu_new ();
+    g_object_set_data_full (G_OBJECT (self), "recent-section", recent, g_object_unref);
+    g_menu_insert_submenu (self->primary_menu, 1, _("_Recent Projects"), G_MENU_MODEL (recent));
+    g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                             G_CALLBACK (update_recent_menu), self, G_CONNECT_SWAPPED);
+    update_recent_menu (self);
+  }
   {
     g_autofree char *path = autosave_path ();
     gtk_revealer_set_reveal_child (GTK_REVEALER (self->restore_revealer),
