@@ -1029,9 +1029,13 @@ draw (MmPlot        *self,
   if (g->empty)
     {
       GdkRGBA dim = with_alpha (&palette->fg, 0.45);
+      g_autoptr(PangoLayout) layout = make_layout (self, self->placeholder_text, TEXT_PLACEHOLDER, FALSE);
 
-      show_text (self, cr, self->placeholder_text, TEXT_PLACEHOLDER,
-                 g->width / 2.0, g->height / 2.0, 0.5, 0.5, &dim);
+      /* A long hint wraps rather than being cut off in a narrow pane. */
+      pango_layout_set_width (layout, (int) (MAX (1, g->width - 32 * s) * PANGO_SCALE));
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+      show_layout (cr, layout, 16 * s, g->height / 2.0, 0, 0.5, &dim);
       return;
     }
 
