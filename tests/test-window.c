@@ -147,6 +147,14 @@ test_edit_network (void)
   activate (win, "add-layer", g_variant_new_string ("conv9d"));
   g_assert_cmpuint (mm_session_get_n_layers (session), ==, n);
 
+  /* Another data set with 2 classes: the output layer follows. */
+  mm_session_get_settings (session)->toy = MM_TOY_XOR;
+  mm_session_get_settings (session)->toy_classes = 2;
+  mm_session_settings_changed (session);
+  WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
+  g_assert_cmpuint (mm_session_get_layer (session, n - 1)->units, ==, 2);
+  g_assert_null (mm_session_get_problem (session));
+
   gtk_window_destroy (GTK_WINDOW (win));
 }
 

@@ -43,6 +43,7 @@ struct _MmSession {
   MmDataset *test;
   GCancellable *data_cancellable;
   DataRequest *request;         /* what the data were (or are being) loaded for */
+  guint loaded_classes;         /* classes of the data loaded last (0: none yet) */
 
   MmTrainer *trainer;
   MmTrainerState state;
@@ -529,6 +530,32 @@ fail:
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/* A new data set with another number of classes: when the last Linear layer
+ * had one output per old class, give it one per new class, and say so. */
+static void
+adapt_output_layer (MmSession *self,
+                    guint      old_classes)
+{
+  guint n = self->loaded_classes;
+
+  if (old_classes == 0 || n == old_classes)
+    return;
+  for (guint i = self->layers->len; i-- > 0;)
+    {
+      MmLayerSpec *spec = &g_array_index (self->layers, MmLayerSpec, i);
+      if (spec->kind != MM_LAYER_LINEAR)
+        continue;
+      if (spec->units == old_classes)
+        {
+          g_autofree char *name = data_name (self);
+          g_autofree char *msg = g_strdup_printf (_("The last layer now has %u outputs, one per class of %s."), n, name);
+          spec->units = n;
+          g_signal_emit (self, signals[NOTICE], 0, msg);
+        }
+      return;
+    }
+}
+
 static void
 load_data_done (GObject      *source,
                 GAsyncResult *result,
@@ -537,6 +564,7 @@ load_data_done (GObject      *source,
   MmSession *self = MM_SESSION (source);
   g_autoptr(GError) error = NULL;
   MmDataset **pair = g_task_propagate_pointer (G_TASK (result), &error);
+  guint old_classes = self->loaded_classes;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -554,6 +582,8 @@ load_data_done (GObject      *source,
       self->test = pair[1];
       g_free (pair);
       self->data_state = MM_DATA_STATE_READY;
+      self->loaded_classes = mm_dataset_get_n_classes (self->train);
+      adapt_output_layer (self, old_classes);
     }
   recheck (self);
   g_signal_emit (self, signals[DATA_CHANGED], 0);
