@@ -827,6 +827,74 @@ preset_activated (GSimpleAction *action,
     }
 }
 
+/* A picture of a widget as it is on screen (for slides). */
+static gboolean
+save_widget_png (GtkWidget   *widget,
+                 const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL || w <= 0 || h <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The view is not on screen"));
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write %s"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+export_view_response (GtkNativeDialog *dialog,
+                      int              response,
+                      MmWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+      GtkWidget *visible = gtk_stack_get_visible_child (GTK_STACK (self->view_stack));
+      /* The live page: the data views; the graph page: all of it. */
+      GtkWidget *target = g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->view_stack)), "live") == 0
+                          ? self->data_box : visible;
+
+      if (save_widget_png (target, path, &error))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Saved the picture to %s"), path);
+          show_toast (self, msg);
+        }
+      else
+        show_error (self, error);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_view_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  MmWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save a picture of the view"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("view.png"));
+  g_signal_connect (chooser, "response", G_CALLBACK (export_view_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 open_recent_activated (GSimpleAction *action,
                        GVariant      *parameter,
@@ -880,6 +948,7 @@ update_recent_menu (MmWindow *self)
 static const GActionEntry win_actions[] = {
   { "open", open_activated, NULL, NULL, NULL },
   { "open-recent", open_recent_activated, "s", NULL, NULL },
+  { "export-view", export_view_activated, NULL, NULL, NULL },
   { "save", save_activated, NULL, NULL, NULL },
   { "save-as", save_as_activated, NULL, NULL, NULL },
   { "restore-autosave", restore_autosave_activated, NULL, NULL, NULL },
