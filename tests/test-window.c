@@ -190,9 +190,18 @@ test_train_pause_step_stop (void)
   g_usleep (50000);
   g_assert_cmpuint (history_len (session), ==, before + 2);
 
-  /* Resume, then stop. */
+  /* Resume with another learning rate: it applies from the next batch, the
+   * weights are not reset, and the plot marks the change. */
+  mm_session_set_lr (session, 0.003);
   activate (win, "train", NULL);
   WAIT_FOR (history_len (session) >= before + 20);
+  {
+    g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+    mm_trainer_get_history (mm_session_get_trainer (session), 0, points);
+    g_assert_cmpuint (points->len, >=, before + 20);
+    g_assert_cmpfloat (g_array_index (points, MmStepPoint, 0).lr, ==, 0.01f);
+    g_assert_cmpfloat (g_array_index (points, MmStepPoint, points->len - 1).lr, ==, 0.003f);
+  }
   activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   g_assert_true (enabled (win, "train"));

@@ -28,6 +28,7 @@ struct _MmWindow {
   guint64 history_read;
   guint epochs_read;
   double ema, ema_weight;
+  float last_lr;
   gboolean penalty_shown;
   guint tick_id;
   GArray *records;          /* scratch for draining the trainer */
@@ -196,6 +197,7 @@ plot_reset (MmWindow *self)
   self->history_read = 0;
   self->epochs_read = 0;
   self->ema = self->ema_weight = 0;
+  self->last_lr = 0;
   self->penalty_shown = FALSE;
   mm_plot_set_series_visible (MM_PLOT (self->plot), self->series_penalty, FALSE);
 }
@@ -243,6 +245,14 @@ feed_plot (MmWindow *self)
           ys[i] = self->ema_weight > 0 ? self->ema / self->ema_weight : NAN;
           yp[i] = p->penalty;
           any_penalty |= p->penalty > 0;
+          /* A learning rate changed mid-run (by hand or by a schedule) is
+           * marked where it happened, so its effect can be seen. */
+          if (self->last_lr > 0 && p->lr != self->last_lr)
+            {
+              g_autofree char *label = g_strdup_printf (_("lr → %g"), p->lr);
+              mm_plot_add_marker (plot, (double) p->step, label);
+            }
+          self->last_lr = p->lr;
         }
       mm_plot_append_many (plot, self->series_batch, x, y, points->len);
       mm_plot_append_many (plot, self->series_smooth, x, ys, points->len);
