@@ -1,0 +1,182 @@
+/* bench-graph — how fast the graph view lays out and draws a big graph.
+ *
+ * Builds a generated graph of 1,000 nodes (a deep network with skip
+ * connections: the kind of graph dot finds hard), lays it out with dot
+ * through MmGraphLayout, and draws it offscreen into a 1280×720 Cairo image
+ * surface the way MmGraphView does in its snapshot, at the zoom levels and
+ * positions a user pans and zooms through. Prints the layout time and the
+ * median and 99th percentile of the frame times.
+ *
+ * Targets (issue 5): layout < 1 s, median frame ≤ 17 ms.
+ */
+#include "mm-graph-layout.h"
+
+#include <pango/pangocairo.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define WIDTH 1280
+#define HEIGHT 720
+
+static MmNode *
+constant (const gsize *dims,
+          guint        ndim,
+          const char  *label)
+{
+  g_autoptr(MmTensor) t = mm_tensor_new_dims (ndim, dims, NULL);
+  mm_tensor_fill (t, 0.5f);
+  return mm_constant_new_labelled (t, label);
+}
+
+/* A chain of Linear + Tanh layers over a batch of 4, with a skip connection
+ * every third layer, until @n_nodes nodes; the last node is a Sum. */
+static MmNode *
+generate (guint n_nodes)
+{
+  const gsize xd[] = { 4, 8 }, wd[] = { 8, 8 }, bd[] = { 8 }, lead[] = { 4 };
+  g_autoptr(MmNode) h = constant (xd, 2, "input");
+  g_autoptr(MmNode) skip = mm_node_ref (h);
+  guint count = 1, layer = 0;
+
+  /* A layer adds 6 nodes, a skip 1, the final Sum 1. */
+  while (count + 6 + 1 + 1 <= n_nodes)
+    {
+      char name[32];
+      g_autoptr(MmNode) w = NULL, b = NULL, xw = NULL, bb = NULL, sum = NULL;
+
+      g_snprintf (name, sizeof name, "%u.weight", layer);
+      w = constant (wd, 2, name);
+      g_snprintf (name, sizeof name, "%u.bias", layer);
+      b = constant (bd, 1, name);
+      xw = mm_tensordot_new (h, w, 1, NULL);
+      bb = mm_broadcast_new (b, 1, lead, NULL);
+      sum = mm_binary_new (MM_OP_ADD, xw, bb, NULL);
+      g_clear_pointer (&h, mm_node_unref);
+      h = mm_unary_new (MM_OP_TANH, sum, NULL);
+      count += 6;
+      if (++layer % 3 == 0)
+        {
+          MmNode *res = mm_binary_new (MM_OP_ADD, h, skip, NULL);
+          g_clear_pointer (&h, mm_node_unref);
+          h = res;
+          g_clear_pointer (&skip, mm_node_unref);
+          skip = mm_node_ref (h);
+          count++;
+        }
+    }
+  while (count + 1 < n_nodes)
+    {
+      MmNode *next = mm_unary_new (MM_OP_RELU, h, NULL);
+      g_clear_pointer (&h, mm_node_unref);
+      h = next;
+      count++;
+    }
+  return mm_sum_all_new (h);
+}
+
+static int
+cmp_double (const void *a,
+            const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+bench_orientation (MmNode       *root,
+                   PangoContext *context,
+                   gboolean      left_to_right,
+                   guint         n_frames)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmGraphLayout) layout = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+  g_autofree double *times = g_new (double, n_frames);
+  static const double zooms[] = { 0, 0.25, 0.5, 0.75, 1.0, 1.5 };
+  gint64 t0 = g_get_monotonic_time ();
+  double layout_s, fit, w, h, total = 0;
+  guint n_boxes;
+
+  layout = mm_graph_layout_new (1, &root, context, left_to_right, &error);
+  if (layout == NULL)
+    {
+      fprintf (stderr, "bench-graph: %s\n", error->message);
+      exit (1);
+    }
+  layout_s = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  n_boxes = mm_graph_layout_get_n_boxes (layout);
+  w = mm_graph_layout_get_width (layout);
+  h = mm_graph_layout_get_height (layout);
+  fit = MIN (WIDTH / w, HEIGHT / h);
+
+  /* What the stepper does: notes on every box, a current node. */
+  for (guint i = 0; i < n_boxes; i++)
+    {
+      mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_VALUE, "[−0.5234 … 0.9871]");
+      mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_GRADIENT, "∇ [−0.0012 … 0.0034]");
+      mm_graph_layout_set_marks (layout, i, i % 7 == 0 ? MM_GRAPH_MARK_GRADIENT : MM_GRAPH_MARK_NONE);
+    }
+  mm_graph_layout_set_marks (layout, n_boxes / 2, MM_GRAPH_MARK_CURRENT | MM_GRAPH_MARK_BACKWARD);
+
+  for (guint f = 0; f < n_frames; f++)
+    {
+      MmGraphViewport vp = { 0 };
+      cairo_t *cr = cairo_create (surface);
+      double zoom = zooms[f % G_N_ELEMENTS (zooms)];
+      gint64 start;
+
+      vp.width = WIDTH;
+      vp.height = HEIGHT;
+      if (zoom == 0)
+        {
+          /* Fit to the window: everything visible at once. */
+          vp.zoom = fit;
+          vp.offset_x = (WIDTH - w * fit) / 2;
+          vp.offset_y = (HEIGHT - h * fit) / 2;
+        }
+      else
+        {
+          /* Somewhere along the graph, as a pan would go. */
+          vp.zoom = zoom;
+          vp.offset_x = -g_rand_double_range (rand, 0, MAX (0, w * zoom - WIDTH));
+          vp.offset_y = -g_rand_double_range (rand, 0, MAX (0, h * zoom - HEIGHT));
+        }
+
+      start = g_get_monotonic_time ();
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_paint (cr);
+      mm_graph_layout_draw (layout, cr, &vp);
+      cairo_surface_flush (surface);
+      times[f] = (g_get_monotonic_time () - start) / 1000.0;
+      total += times[f];
+      cairo_destroy (cr);
+    }
+  qsort (times, n_frames, sizeof (double), cmp_double);
+
+  printf ("%s: %u nodes, %u edges, %.0f × %.0f units\n",
+          left_to_right ? "left to right" : "top to bottom",
+          n_boxes, mm_graph_layout_get_n_edges (layout), w, h);
+  printf ("  layout      %7.1f ms (dot %.1f ms)          target < 1000 ms  %s\n",
+          layout_s * 1000, mm_graph_layout_get_dot_time (layout) * 1000,
+          layout_s < 1.0 ? "ok" : "TOO SLOW");
+  printf ("  frame       median %5.2f ms, p99 %5.2f ms, max %5.2f ms, mean %5.2f ms over %u frames"
+          "  target median ≤ 17 ms  %s\n",
+          times[n_frames / 2], times[(guint) (n_frames * 0.99)], times[n_frames - 1],
+          total / n_frames, n_frames, times[n_frames / 2] <= 17.0 ? "ok" : "TOO SLOW");
+  cairo_surface_destroy (surface);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  guint n_nodes = argc > 1 ? (guint) atoi (argv[1]) : 1000;
+  g_autoptr(MmNode) root = generate (n_nodes);
+  g_autoptr(GObject) context = G_OBJECT (pango_font_map_create_context (pango_cairo_font_map_get_default ()));
+
+  pango_cairo_context_set_resolution (PANGO_CONTEXT (context), 96);
+  bench_orientation (root, PANGO_CONTEXT (context), FALSE, 300);
+  bench_orientation (root, PANGO_CONTEXT (context), TRUE, 300);
+  return 0;
+}

@@ -1,0 +1,956 @@
+/* mm-graph-view.c — the graph on screen: input handling over MmGraphLayout.
+ *
+ * The layout is computed once per graph (and per orientation) and kept; a
+ * frame only transforms and draws the part in view, so panning and zooming
+ * never run dot again. Marks and notes live in the layout's boxes and are
+ * carried over when the orientation changes.
+ */
+#include "config.h"
+#include "mm-graph-view.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#define ZOOM_MAX 4.0
+#define ZOOM_STEP 1.2
+#define FIT_MAX 1.5
+#define ANIM_US (220 * 1000)
+#define CLICK_SLOP 4.0
+
+struct _MmGraphView {
+  GtkWidget parent_instance;
+
+  GPtrArray *nodes;              /* what was asked for */
+  MmGraphLayout *layout;
+  char *message;
+  char *placeholder;
+  MmNode *selected;
+  gboolean left_to_right;
+
+  double zoom, offset_x, offset_y;
+  gboolean auto_fit;
+
+  /* pan */
+  double drag_offset_x, drag_offset_y;
+  gboolean dragging;
+  /* pinch */
+  double pinch_zoom;
+  /* pointer, for zooming about it */
+  double pointer_x, pointer_y;
+  gboolean have_pointer;
+  /* animated pan */
+  guint anim_id;
+  gint64 anim_start;
+  double anim_from_x, anim_from_y, anim_to_x, anim_to_y;
+};
+
+G_DEFINE_FINAL_TYPE (MmGraphView, mm_graph_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ZOOM,
+  PROP_LEFT_TO_RIGHT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  NODE_ACTIVATED,
+  SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- Geometry -------------------------------------------------------------------- */
+
+/* The legend's strip at the bottom is kept free when fitting. */
+#define LEGEND_HEIGHT 30.0
+
+static double
+fit_zoom (MmGraphView *self)
+{
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self)) - LEGEND_HEIGHT;
+
+  if (self->layout == NULL || w <= 0 || h <= 0)
+    return 1.0;
+  return MIN (FIT_MAX, MIN (w / mm_graph_layout_get_width (self->layout),
+                            h / mm_graph_layout_get_height (self->layout)));
+}
+
+static double
+min_zoom (MmGraphView *self)
+{
+  return MIN (0.05, fit_zoom (self) * 0.5);
+}
+
+static void
+stop_animation (MmGraphView *self)
+{
+  if (self->anim_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->anim_id);
+  self->anim_id = 0;
+}
+
+/* Zoom to @zoom keeping the graph point under (cx, cy) where it is. */
+static void
+zoom_about (MmGraphView *self,
+            double       zoom,
+            double       cx,
+            double       cy)
+{
+  double gx, gy;
+
+  zoom = CLAMP (zoom, min_zoom (self), ZOOM_MAX);
+  if (zoom == self->zoom)
+    return;
+  stop_animation (self);
+  gx = (cx - self->offset_x) / self->zoom;
+  gy = (cy - self->offset_y) / self->zoom;
+  self->zoom = zoom;
+  self->offset_x = cx - gx * zoom;
+  self->offset_y = cy - gy * zoom;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+apply_fit (MmGraphView *self)
+{
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self));
+  double zoom = fit_zoom (self);
+
+  if (self->layout == NULL)
+    return;
+  stop_animation (self);
+  self->offset_x = (w - mm_graph_layout_get_width (self->layout) * zoom) / 2;
+  self->offset_y = (h - LEGEND_HEIGHT - mm_graph_layout_get_height (self->layout) * zoom) / 2;
+  if (zoom != self->zoom)
+    {
+      self->zoom = zoom;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- Layout ---------------------------------------------------------------------- */
+
+static void
+relayout (MmGraphView *self)
+{
+  g_autoptr(GError) error = NULL;
+  MmGraphLayout *old = self->layout;
+  MmGraphLayout *layout = NULL;
+
+  g_clear_pointer (&self->message, g_free);
+  if (self->nodes->len > 0)
+    {
+      layout = mm_graph_layout_new (self->nodes->len, (MmNode **) self->nodes->pdata,
+                                    gtk_widget_get_pango_context (GTK_WIDGET (self)),
+                                    self->left_to_right, &error);
+      if (layout == NULL)
+        self->message = g_strdup (error->message);
+    }
+
+  /* Keep what the boxes showed. */
+  if (old != NULL && layout != NULL)
+    for (guint i = 0; i < mm_graph_layout_get_n_boxes (old); i++)
+      {
+        MmGraphBox *b = mm_graph_layout_get_box (old, i);
+        gint k = mm_graph_layout_find (layout, b->node);
+        if (k < 0)
+          continue;
+        mm_graph_layout_set_marks (layout, k, b->marks);
+        for (guint line = MM_GRAPH_LINE_VALUE; line <= MM_GRAPH_LINE_GRADIENT; line++)
+          mm_graph_layout_set_note (layout, k, line, pango_layout_get_text (b->lines[line]));
+      }
+  g_clear_pointer (&self->layout, mm_graph_layout_free);
+  self->layout = layout;
+  self->auto_fit = TRUE;
+  apply_fit (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+mm_graph_view_set_nodes (MmGraphView    *self,
+                         guint           n_nodes,
+                         MmNode * const *nodes)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  g_return_if_fail (n_nodes == 0 || nodes != NULL);
+
+  g_ptr_array_set_size (self->nodes, 0);
+  for (guint i = 0; i < n_nodes; i++)
+    if (nodes[i] != NULL)
+      g_ptr_array_add (self->nodes, mm_node_ref (nodes[i]));
+  g_clear_pointer (&self->layout, mm_graph_layout_free);
+  if (self->selected != NULL)
+    {
+      g_clear_pointer (&self->selected, mm_node_unref);
+      g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+    }
+  relayout (self);
+}
+
+void
+mm_graph_view_set_root (MmGraphView *self,
+                        MmNode      *root)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  mm_graph_view_set_nodes (self, root ? 1 : 0, &root);
+}
+
+MmGraphLayout *
+mm_graph_view_get_layout (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), NULL);
+  return self->layout;
+}
+
+const char *
+mm_graph_view_get_message (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), NULL);
+  return self->message;
+}
+
+void
+mm_graph_view_set_placeholder (MmGraphView *self,
+                               const char  *text)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (g_strcmp0 (self->placeholder, text) == 0)
+    return;
+  g_free (self->placeholder);
+  self->placeholder = g_strdup (text);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+mm_graph_view_get_left_to_right (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), FALSE);
+  return self->left_to_right;
+}
+
+void
+mm_graph_view_set_left_to_right (MmGraphView *self,
+                                 gboolean     left_to_right)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  left_to_right = !!left_to_right;
+  if (self->left_to_right == left_to_right)
+    return;
+  self->left_to_right = left_to_right;
+  relayout (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEFT_TO_RIGHT]);
+}
+
+/* ---- Zoom and pan ------------------------------------------------------------------ */
+
+double
+mm_graph_view_get_zoom (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), 1.0);
+  return self->zoom;
+}
+
+void
+mm_graph_view_set_zoom (MmGraphView *self,
+                        double       zoom)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  g_return_if_fail (zoom > 0);
+  self->auto_fit = FALSE;
+  zoom_about (self, zoom, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+              gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+}
+
+void
+mm_graph_view_zoom_in (MmGraphView *self)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  mm_graph_view_set_zoom (self, self->zoom * ZOOM_STEP);
+}
+
+void
+mm_graph_view_zoom_out (MmGraphView *self)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  mm_graph_view_set_zoom (self, self->zoom / ZOOM_STEP);
+}
+
+void
+mm_graph_view_zoom_to_fit (MmGraphView *self)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  self->auto_fit = TRUE;
+  apply_fit (self);
+}
+
+static gboolean
+animate_tick (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       data)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (widget);
+  double t = (gdk_frame_clock_get_frame_time (clock) - self->anim_start) / (double) ANIM_US;
+  double e;
+
+  t = CLAMP (t, 0, 1);
+  e = 1 - pow (1 - t, 3);  /* ease out */
+  self->offset_x = self->anim_from_x + (self->anim_to_x - self->anim_from_x) * e;
+  self->offset_y = self->anim_from_y + (self->anim_to_y - self->anim_from_y) * e;
+  gtk_widget_queue_draw (widget);
+  if (t >= 1)
+    {
+      self->anim_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+mm_graph_view_scroll_to_node (MmGraphView *self,
+                              MmNode      *node,
+                              gboolean     animate)
+{
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self));
+  const double margin = 24;
+  MmGraphBox *b;
+  double x0, y0, x1, y1, tx, ty;
+  gint i;
+
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (self->layout == NULL || node == NULL || w <= 0 || h <= 0)
+    return;
+  i = mm_graph_layout_find (self->layout, node);
+  if (i < 0)
+    return;
+  b = mm_graph_layout_get_box (self->layout, i);
+  x0 = b->x * self->zoom + self->offset_x;
+  y0 = b->y * self->zoom + self->offset_y;
+  x1 = x0 + b->width * self->zoom;
+  y1 = y0 + b->height * self->zoom;
+  if (x0 >= margin && y0 >= margin && x1 <= w - margin && y1 <= h - margin)
+    return;
+
+  /* Centre the box. */
+  tx = w / 2 - (b->x + b->width / 2) * self->zoom;
+  ty = h / 2 - (b->y + b->height / 2) * self->zoom;
+  self->auto_fit = FALSE;
+  stop_animation (self);
+  if (!animate || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->offset_x = tx;
+      self->offset_y = ty;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  self->anim_from_x = self->offset_x;
+  self->anim_from_y = self->offset_y;
+  self->anim_to_x = tx;
+  self->anim_to_y = ty;
+  self->anim_start = gdk_frame_clock_get_frame_time (gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->anim_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), animate_tick, NULL, NULL);
+}
+
+void
+mm_graph_view_graph_to_widget (MmGraphView *self,
+                               double       gx,
+                               double       gy,
+                               double      *x,
+                               double      *y)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (x)
+    *x = gx * self->zoom + self->offset_x;
+  if (y)
+    *y = gy * self->zoom + self->offset_y;
+}
+
+MmNode *
+mm_graph_view_node_at (MmGraphView *self,
+                       double       x,
+                       double       y)
+{
+  gint i;
+
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), NULL);
+  if (self->layout == NULL)
+    return NULL;
+  i = mm_graph_layout_hit (self->layout, (x - self->offset_x) / self->zoom,
+                           (y - self->offset_y) / self->zoom);
+  return i < 0 ? NULL : mm_graph_layout_get_box (self->layout, i)->node;
+}
+
+/* ---- Selection and marks ------------------------------------------------------------ */
+
+MmNode *
+mm_graph_view_get_selected (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), NULL);
+  return self->selected;
+}
+
+static void
+set_selected_mark (MmGraphView *self,
+                   MmNode      *node,
+                   gboolean     on)
+{
+  gint i;
+
+  if (self->layout == NULL || node == NULL)
+    return;
+  i = mm_graph_layout_find (self->layout, node);
+  if (i >= 0)
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (self->layout, i);
+      mm_graph_layout_set_marks (self->layout, i, on ? (b->marks | MM_GRAPH_MARK_SELECTED)
+                                                     : (b->marks & ~MM_GRAPH_MARK_SELECTED));
+    }
+}
+
+void
+mm_graph_view_set_selected (MmGraphView *self,
+                            MmNode      *node)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (node != NULL && (self->layout == NULL || mm_graph_layout_find (self->layout, node) < 0))
+    node = NULL;
+  if (node == self->selected)
+    return;
+  set_selected_mark (self, self->selected, FALSE);
+  g_clear_pointer (&self->selected, mm_node_unref);
+  if (node)
+    self->selected = mm_node_ref (node);
+  set_selected_mark (self, self->selected, TRUE);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+void
+mm_graph_view_set_marks (MmGraphView *self,
+                         MmNode      *node,
+                         guint        marks)
+{
+  gint i;
+  MmGraphBox *b;
+
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (self->layout == NULL || node == NULL)
+    return;
+  i = mm_graph_layout_find (self->layout, node);
+  if (i < 0)
+    return;
+  b = mm_graph_layout_get_box (self->layout, i);
+  marks = (marks & ~MM_GRAPH_MARK_SELECTED) | (b->marks & MM_GRAPH_MARK_SELECTED);
+  if (b->marks == marks)
+    return;
+  mm_graph_layout_set_marks (self->layout, i, marks);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+mm_graph_view_get_marks (MmGraphView *self,
+                         MmNode      *node)
+{
+  gint i;
+
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), 0);
+  if (self->layout == NULL || node == NULL)
+    return 0;
+  i = mm_graph_layout_find (self->layout, node);
+  return i < 0 ? 0 : mm_graph_layout_get_box (self->layout, i)->marks;
+}
+
+void
+mm_graph_view_set_note (MmGraphView *self,
+                        MmNode      *node,
+                        guint        line,
+                        const char  *text)
+{
+  gint i;
+
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (self->layout == NULL || node == NULL)
+    return;
+  i = mm_graph_layout_find (self->layout, node);
+  if (i < 0)
+    return;
+  mm_graph_layout_set_note (self->layout, i, line, text);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+mm_graph_view_clear_marks (MmGraphView *self)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (self->layout == NULL)
+    return;
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (self->layout); i++)
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (self->layout, i);
+      mm_graph_layout_set_marks (self->layout, i, b->marks & MM_GRAPH_MARK_SELECTED);
+      mm_graph_layout_set_note (self->layout, i, MM_GRAPH_LINE_VALUE, NULL);
+      mm_graph_layout_set_note (self->layout, i, MM_GRAPH_LINE_GRADIENT, NULL);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- Drawing ------------------------------------------------------------------------- */
+
+static gboolean
+is_dark (MmGraphView *self)
+{
+  GdkRGBA fg;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return 0.299 * fg.red + 0.587 * fg.green + 0.114 * fg.blue > 0.5;
+}
+
+static void
+draw_legend (MmGraphView *self,
+             cairo_t     *cr,
+             double       height,
+             gboolean     dark)
+{
+  static const struct { const char *fill, *border, *dfill, *dborder; } swatch[] = {
+    { "#fbe6a2", "#b57a00", "#5c4410", "#f6d32d" },
+    { "#cde3f9", "#1c71d8", "#173a61", "#99c1f1" },
+    { "#f6f5f4", "#5e5c64", "#3d3846", "#c0bfbc" },
+    { "#f9cfcf", "#c01c28", "#5f1a1f", "#f66151" },
+  };
+  const char *names[] = { _("constant / parameter"), _("data"), _("operation"), _("loss") };
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  double x = 10, y = height - 10;
+  int tw, th;
+
+  pango_layout_set_text (layout, names[0], -1);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  y -= th + 4;
+
+  /* A backing so that the legend reads over the graph. */
+  {
+    double total = 0;
+    for (guint i = 0; i < G_N_ELEMENTS (swatch); i++)
+      {
+        pango_layout_set_text (layout, names[i], -1);
+        pango_layout_get_pixel_size (layout, &tw, &th);
+        total += th + tw + 16;
+      }
+    cairo_rectangle (cr, x - 6, y - 3, total, th + 6);
+    if (dark)
+      cairo_set_source_rgba (cr, 0.14, 0.14, 0.14, 0.88);
+    else
+      cairo_set_source_rgba (cr, 1, 1, 1, 0.88);
+    cairo_fill (cr);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (swatch); i++)
+    {
+      GdkRGBA f, b;
+
+      gdk_rgba_parse (&f, dark ? swatch[i].dfill : swatch[i].fill);
+      gdk_rgba_parse (&b, dark ? swatch[i].dborder : swatch[i].border);
+      cairo_rectangle (cr, x + 0.5, y + 2.5, th - 5, th - 5);
+      gdk_cairo_set_source_rgba (cr, &f);
+      cairo_fill_preserve (cr);
+      gdk_cairo_set_source_rgba (cr, &b);
+      cairo_set_line_width (cr, 1.5);
+      cairo_stroke (cr);
+      pango_layout_set_text (layout, names[i], -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, x + th, y);
+      cairo_set_source_rgba (cr, dark ? 1 : 0, dark ? 1 : 0, dark ? 1 : 0, 0.7);
+      pango_cairo_show_layout (cr, layout);
+      x += th + tw + 16;
+    }
+  g_object_unref (layout);
+}
+
+void
+mm_graph_view_draw (MmGraphView *self,
+                    cairo_t     *cr,
+                    double       width,
+                    double       height)
+{
+  gboolean dark;
+
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  dark = is_dark (self);
+  if (dark)
+    cairo_set_source_rgb (cr, 0.14, 0.14, 0.14);
+  else
+    cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+
+  if (self->layout == NULL)
+    {
+      const char *text = self->message ? self->message : self->placeholder;
+      PangoLayout *layout;
+      int tw, th;
+
+      if (text == NULL)
+        return;
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+      pango_layout_set_width (layout, (int) (MAX (100, width - 40) * PANGO_SCALE));
+      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, 20, (height - th) / 2);
+      cairo_set_source_rgba (cr, dark ? 1 : 0, dark ? 1 : 0, dark ? 1 : 0, 0.6);
+      pango_cairo_show_layout (cr, layout);
+      g_object_unref (layout);
+      return;
+    }
+
+  mm_graph_layout_draw (self->layout, cr, &(MmGraphViewport) {
+                          .zoom = self->zoom,
+                          .offset_x = self->offset_x,
+                          .offset_y = self->offset_y,
+                          .width = width,
+                          .height = height,
+                          .dark = dark,
+                        });
+  draw_legend (self, cr, height, dark);
+}
+
+static void
+mm_graph_view_snapshot (GtkWidget   *widget,
+                        GtkSnapshot *snapshot)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (widget);
+  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  cairo_t *cr;
+
+  if (w <= 0 || h <= 0)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  mm_graph_view_draw (self, cr, w, h);
+  cairo_destroy (cr);
+}
+
+static void
+mm_graph_view_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (widget);
+
+  if (self->auto_fit)
+    apply_fit (self);
+}
+
+static void
+mm_graph_view_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  *minimum = 160;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 640 : 480;
+}
+
+/* ---- Input --------------------------------------------------------------------------- */
+
+static void
+drag_begin (GtkGestureDrag *gesture,
+            double          x,
+            double          y,
+            MmGraphView    *self)
+{
+  stop_animation (self);
+  self->drag_offset_x = self->offset_x;
+  self->drag_offset_y = self->offset_y;
+  self->dragging = FALSE;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+drag_update (GtkGestureDrag *gesture,
+             double          dx,
+             double          dy,
+             MmGraphView    *self)
+{
+  if (!self->dragging && hypot (dx, dy) < CLICK_SLOP)
+    return;
+  if (!self->dragging)
+    gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
+  self->dragging = TRUE;
+  self->auto_fit = FALSE;
+  self->offset_x = self->drag_offset_x + dx;
+  self->offset_y = self->drag_offset_y + dy;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+drag_end (GtkGestureDrag *gesture,
+          double          dx,
+          double          dy,
+          MmGraphView    *self)
+{
+  double x, y;
+  MmNode *node;
+
+  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+  if (self->dragging)
+    {
+      self->dragging = FALSE;
+      return;
+    }
+  /* Not moved: a click. */
+  gtk_gesture_drag_get_start_point (gesture, &x, &y);
+  node = mm_graph_view_node_at (self, x, y);
+  mm_graph_view_set_selected (self, node);
+  if (node != NULL)
+    g_signal_emit (self, signals[NODE_ACTIVATED], 0, node);
+}
+
+static gboolean
+scrolled (GtkEventControllerScroll *controller,
+          double                    dx,
+          double                    dy,
+          MmGraphView              *self)
+{
+  double cx = self->have_pointer ? self->pointer_x : gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+  double cy = self->have_pointer ? self->pointer_y : gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+
+  if (self->layout == NULL || dy == 0)
+    return FALSE;
+  self->auto_fit = FALSE;
+  zoom_about (self, self->zoom * pow (ZOOM_STEP, -dy), cx, cy);
+  return TRUE;
+}
+
+static void
+motion (GtkEventControllerMotion *controller,
+        double                    x,
+        double                    y,
+        MmGraphView              *self)
+{
+  self->pointer_x = x;
+  self->pointer_y = y;
+  self->have_pointer = TRUE;
+  if (!self->dragging)
+    gtk_widget_set_cursor_from_name (GTK_WIDGET (self),
+                                     mm_graph_view_node_at (self, x, y) ? "pointer" : NULL);
+}
+
+static void
+leave (GtkEventControllerMotion *controller,
+       MmGraphView              *self)
+{
+  self->have_pointer = FALSE;
+}
+
+static void
+pinch_begin (GtkGesture       *gesture,
+             GdkEventSequence *sequence,
+             MmGraphView      *self)
+{
+  self->pinch_zoom = self->zoom;
+}
+
+static void
+pinch_changed (GtkGestureZoom *gesture,
+               double          scale,
+               MmGraphView    *self)
+{
+  double cx, cy;
+
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &cx, &cy))
+    {
+      cx = gtk_widget_get_width (GTK_WIDGET (self)) / 2.0;
+      cy = gtk_widget_get_height (GTK_WIDGET (self)) / 2.0;
+    }
+  self->auto_fit = FALSE;
+  zoom_about (self, self->pinch_zoom * scale, cx, cy);
+}
+
+static gboolean
+key_pressed (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             MmGraphView           *self)
+{
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_plus:
+    case GDK_KEY_equal:
+    case GDK_KEY_KP_Add:
+      mm_graph_view_zoom_in (self);
+      return TRUE;
+    case GDK_KEY_minus:
+    case GDK_KEY_KP_Subtract:
+      mm_graph_view_zoom_out (self);
+      return TRUE;
+    case GDK_KEY_0:
+    case GDK_KEY_KP_0:
+      mm_graph_view_zoom_to_fit (self);
+      return TRUE;
+    case GDK_KEY_1:
+    case GDK_KEY_KP_1:
+      mm_graph_view_set_zoom (self, 1.0);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* ---- GObject ---------------------------------------------------------------------- */
+
+static void
+mm_graph_view_dispose (GObject *object)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (object);
+
+  stop_animation (self);
+  G_OBJECT_CLASS (mm_graph_view_parent_class)->dispose (object);
+}
+
+static void
+mm_graph_view_finalize (GObject *object)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (object);
+
+  g_clear_pointer (&self->layout, mm_graph_layout_free);
+  g_clear_pointer (&self->nodes, g_ptr_array_unref);
+  g_clear_pointer (&self->selected, mm_node_unref);
+  g_clear_pointer (&self->message, g_free);
+  g_clear_pointer (&self->placeholder, g_free);
+  G_OBJECT_CLASS (mm_graph_view_parent_class)->finalize (object);
+}
+
+static void
+mm_graph_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ZOOM:
+      g_value_set_double (value, self->zoom);
+      break;
+    case PROP_LEFT_TO_RIGHT:
+      g_value_set_boolean (value, self->left_to_right);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mm_graph_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  MmGraphView *self = MM_GRAPH_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ZOOM:
+      mm_graph_view_set_zoom (self, g_value_get_double (value));
+      break;
+    case PROP_LEFT_TO_RIGHT:
+      mm_graph_view_set_left_to_right (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mm_graph_view_class_init (MmGraphViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mm_graph_view_dispose;
+  object_class->finalize = mm_graph_view_finalize;
+  object_class->get_property = mm_graph_view_get_property;
+  object_class->set_property = mm_graph_view_set_property;
+  widget_class->snapshot = mm_graph_view_snapshot;
+  widget_class->size_allocate = mm_graph_view_size_allocate;
+  widget_class->measure = mm_graph_view_measure;
+
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL, 0.001, ZOOM_MAX, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LEFT_TO_RIGHT] =
+    g_param_spec_boolean ("left-to-right", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A box was clicked; the argument is the MmNode. */
+  signals[NODE_ACTIVATED] =
+    g_signal_new ("node-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_css_name (widget_class, "graphview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+mm_graph_view_init (MmGraphView *self)
+{
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkGesture *pinch = gtk_gesture_zoom_new ();
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  GtkEventController *move = gtk_event_controller_motion_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  self->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
+  self->zoom = 1.0;
+  self->auto_fit = TRUE;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  g_signal_connect (pinch, "begin", G_CALLBACK (pinch_begin), self);
+  g_signal_connect (pinch, "scale-changed", G_CALLBACK (pinch_changed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (pinch));
+
+  g_signal_connect (scroll, "scroll", G_CALLBACK (scrolled), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  g_signal_connect (move, "motion", G_CALLBACK (motion), self);
+  g_signal_connect (move, "leave", G_CALLBACK (leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), move);
+
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Computational graph"), -1);
+}
+
+GtkWidget *
+mm_graph_view_new (void)
+{
+  return g_object_new (MM_TYPE_GRAPH_VIEW, NULL);
+}

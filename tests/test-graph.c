@@ -1,0 +1,766 @@
+/* test-graph.c — the graph view, the expression lab, the inspector and the
+ * backward stepper, under a virtual display.
+ *
+ * The stepper must give exactly (bit for bit) the core's gradients, also
+ * after stepping back and forth; the layout must hold every node without
+ * overlaps and join the right boxes; clicks must find the box under them;
+ * a walk through a preset must leave the right numbers in the inspector;
+ * the numerical check must agree with the backward pass. PNGs of the page
+ * and the graph view are written for a reviewer to look at.
+ */
+#include <gtk/gtk.h>
+#include <myml.h>
+#include <pango/pangocairo.h>
+#include <string.h>
+#include "mm-graph-page.h"
+#include "mm-graph-view.h"
+#include "mm-graph-layout.h"
+#include "mm-backprop-stepper.h"
+#include "mm-expression-lab.h"
+#include "mm-node-inspector.h"
+#include "mm-tensor-view.h"
+
+#define TIMEOUT_S 60
+
+#define WAIT_FOR(cond)                                                        \
+  G_STMT_START {                                                              \
+    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
+    while (!(cond) && g_get_monotonic_time () < _end)                         \
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
+    if (!(cond))                                                              \
+      g_error ("timed out waiting for %s", #cond);                            \
+  } G_STMT_END
+
+static void
+iterate (int n)
+{
+  for (int i = 0; i < n; i++)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child,
+                int        width,
+                int        height)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_FOR (gtk_widget_get_mapped (child) && gtk_widget_get_width (child) > 0);
+  iterate (20);
+  return window;
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                            name, NULL);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  /* Let a few frames be drawn first: a widget paintable shows what was drawn. */
+  iterate (60);
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s (%d × %d)", path, w, h);
+}
+
+/* The README example, as the lab builds it. */
+static MmExpressionLab *
+readme_lab (void)
+{
+  MmExpressionLab *lab = MM_EXPRESSION_LAB (g_object_ref_sink (mm_expression_lab_new ()));
+
+  mm_expression_lab_load_preset (lab, MM_LAB_PRESET_README);
+  g_assert_cmpuint (mm_expression_lab_get_nodes (lab)->len, ==, 8);
+  g_assert_cmpstr (mm_node_get_label (mm_expression_lab_get_output (lab)), ==, "crazy_sum");
+  return lab;
+}
+
+static void
+reference_gradients (MmNode    *root,
+                     guint      n,
+                     MmNode   **targets,
+                     MmTensor **out)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mm_node_get_gradients_against (root, n, targets, NULL, out, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_same_tensor (const MmTensor *a,
+                    const MmTensor *b)
+{
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_true (mm_shape_equal (&a->shape, &b->shape));
+  g_assert_cmpmem (a->data, a->size * sizeof (float), b->data, b->size * sizeof (float));
+}
+
+/* ---- The stepper --------------------------------------------------------------------- */
+
+static void
+test_stepper_exact (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  MmBackpropStepper *stepper = MM_BACKPROP_STEPPER (g_object_ref_sink (mm_backprop_stepper_new ()));
+  MmNode *root = mm_expression_lab_get_output (lab);
+  MmNode *targets[2] = { mm_expression_lab_find (lab, "A"), mm_expression_lab_find (lab, "B") };
+  MmTensor *ref[2] = { NULL, NULL };
+  guint steps = 0;
+  gboolean saw_accumulation = FALSE;
+
+  reference_gradients (root, 2, targets, ref);
+  mm_backprop_stepper_set_root (stepper, root);
+  g_assert_cmpuint (mm_backprop_stepper_get_n_forward (stepper), ==, 8);
+  g_assert_cmpuint (mm_backprop_stepper_get_n_positions (stepper), ==, 16);
+  g_assert_null (mm_backprop_stepper_get_value (stepper, root));
+
+  while (mm_backprop_stepper_step (stepper))
+    {
+      steps++;
+      if (steps == 8)
+        {
+          /* The forward pass is done: every value is there, no gradient yet. */
+          g_assert_nonnull (mm_backprop_stepper_get_value (stepper, root));
+          g_assert_null (mm_backprop_stepper_get_gradient (stepper, targets[0]));
+          g_assert_false (mm_backprop_stepper_is_backward (stepper));
+        }
+      if (strstr (mm_backprop_stepper_get_explanation (stepper), "added to what came from") != NULL)
+        saw_accumulation = TRUE;
+    }
+  g_assert_cmpuint (steps, ==, 16);
+  g_assert_true (saw_accumulation);
+  g_assert_true (mm_backprop_stepper_is_backward (stepper));
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *state = mm_backprop_stepper_describe_gradient (stepper, targets[i]);
+      assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, targets[i]), ref[i]);
+      g_assert_nonnull (strstr (state, "Complete"));
+      mm_tensor_unref (ref[i]);
+    }
+  /* A is used by TensorDot, Sin and Add(3): three contributions. */
+  {
+    g_autofree char *state = mm_backprop_stepper_describe_gradient (stepper, targets[0]);
+    g_assert_nonnull (strstr (state, "3 contributions"));
+  }
+  g_object_unref (stepper);
+}
+
+typedef struct {
+  MmNode *node;
+  MmTensor *grad;
+} Seen;
+
+static void
+test_stepper_back_and_again (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  MmBackpropStepper *stepper = MM_BACKPROP_STEPPER (g_object_ref_sink (mm_backprop_stepper_new ()));
+  MmNode *root = mm_expression_lab_get_output (lab);
+  GPtrArray *nodes = mm_expression_lab_get_nodes (lab);
+  guint total, nf;
+  g_autofree Seen *seen = NULL;
+  g_autoptr(GPtrArray) finals = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_tensor_unref);
+
+  mm_backprop_stepper_set_root (stepper, root);
+  total = mm_backprop_stepper_get_n_positions (stepper);
+  nf = mm_backprop_stepper_get_n_forward (stepper);
+  seen = g_new0 (Seen, total + 1);
+
+  /* First pass: what each backward step shows. */
+  while (mm_backprop_stepper_step (stepper))
+    {
+      guint p = mm_backprop_stepper_get_position (stepper);
+      MmNode *current = mm_backprop_stepper_get_current (stepper);
+      seen[p].node = current;
+      if (p > nf)
+        seen[p].grad = mm_tensor_copy (mm_backprop_stepper_get_gradient (stepper, current));
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    g_ptr_array_add (finals, mm_tensor_copy (mm_backprop_stepper_get_gradient (stepper, g_ptr_array_index (nodes, i))));
+
+  /* All the way back, checking each position on the way. */
+  while (mm_backprop_stepper_step_back (stepper))
+    {
+      guint p = mm_backprop_stepper_get_position (stepper);
+      g_assert_true (mm_backprop_stepper_get_current (stepper) == seen[p].node);
+      if (p > nf)
+        assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, seen[p].node), seen[p].grad);
+    }
+  g_assert_cmpuint (mm_backprop_stepper_get_position (stepper), ==, 0);
+  g_assert_null (mm_backprop_stepper_get_current (stepper));
+
+  /* Jumps in both directions, then forward again to the end. */
+  mm_backprop_stepper_seek (stepper, total - 2);
+  mm_backprop_stepper_seek (stepper, nf + 3);
+  assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, seen[nf + 3].node), seen[nf + 3].grad);
+  mm_backprop_stepper_seek (stepper, nf + 1);
+  while (mm_backprop_stepper_step (stepper))
+    {
+      guint p = mm_backprop_stepper_get_position (stepper);
+      g_assert_true (mm_backprop_stepper_get_current (stepper) == seen[p].node);
+      assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, seen[p].node), seen[p].grad);
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, g_ptr_array_index (nodes, i)),
+                        g_ptr_array_index (finals, i));
+
+  for (guint p = 0; p <= total; p++)
+    g_clear_pointer (&seen[p].grad, mm_tensor_unref);
+  g_object_unref (stepper);
+}
+
+static void
+test_numerical_check (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  MmBackpropStepper *stepper = MM_BACKPROP_STEPPER (g_object_ref_sink (mm_backprop_stepper_new ()));
+  const char *names[] = { "A", "B" };
+
+  mm_backprop_stepper_set_root (stepper, mm_expression_lab_get_output (lab));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      double rel = 1, abs_err = 1;
+      guint checked = 0;
+
+      g_assert_true (mm_backprop_stepper_check_numerically (stepper, mm_expression_lab_find (lab, names[i]),
+                                                            64, &rel, &abs_err, &checked, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (checked, ==, 64);
+      g_test_message ("numerical check of %s: largest relative error %.3g, absolute %.3g", names[i], rel, abs_err);
+      g_assert_cmpfloat (rel, <, 1e-2);
+    }
+
+  /* Through the button: the text says they agree. */
+  mm_backprop_stepper_set_check_node (stepper, mm_expression_lab_find (lab, "B"));
+  gtk_widget_activate_action (GTK_WIDGET (stepper), "stepper.check", NULL);
+  g_assert_nonnull (strstr (mm_backprop_stepper_get_check_text (stepper), "∂L/∂B"));
+  g_assert_nonnull (strstr (mm_backprop_stepper_get_check_text (stepper), "agree"));
+
+  /* The other presets too (the MLP has a ReLU, away from its kink here). */
+  for (MmLabPreset p = MM_LAB_PRESET_NEURON; p < MM_LAB_N_PRESETS; p++)
+    {
+      GPtrArray *nodes;
+
+      mm_expression_lab_load_preset (lab, p);
+      mm_backprop_stepper_set_root (stepper, mm_expression_lab_get_output (lab));
+      nodes = mm_expression_lab_get_nodes (lab);
+      for (guint i = 0; i < nodes->len; i++)
+        {
+          MmNode *node = g_ptr_array_index (nodes, i);
+          g_autoptr(GError) error = NULL;
+          double rel = 1;
+
+          if (!mm_node_is_constant (node))
+            continue;
+          g_assert_true (mm_backprop_stepper_check_numerically (stepper, node, 64, &rel, NULL, NULL, &error));
+          g_test_message ("preset %d, %s: relative error %.3g", p, mm_node_get_label (node), rel);
+          g_assert_cmpfloat (rel, <, 2e-2);
+        }
+    }
+  g_object_unref (stepper);
+}
+
+/* Rebuilding shares what does not depend on the constant and changes the rest. */
+static void
+test_rebuild (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  MmNode *root = mm_expression_lab_get_output (lab);
+  MmNode *B = mm_expression_lab_find (lab, "B");
+  g_autoptr(MmTensor) same = mm_tensor_copy (mm_node_get_value (B));
+  g_autoptr(MmNode) copy = mm_graph_rebuild_with (root, B, same, NULL);
+  g_autoptr(GPtrArray) order = mm_node_collect (copy);
+
+  g_assert_nonnull (copy);
+  g_assert_true (copy != root);
+  g_assert_cmpfloat (mm_tensor_item (mm_node_get_value (copy)), ==, mm_tensor_item (mm_node_get_value (root)));
+  /* A and A_sin do not depend on B: shared. */
+  g_assert_true (g_ptr_array_find (order, mm_expression_lab_find (lab, "A"), NULL));
+  g_assert_true (g_ptr_array_find (order, mm_expression_lab_find (lab, "A_sin"), NULL));
+  g_assert_false (g_ptr_array_find (order, mm_expression_lab_find (lab, "AB"), NULL));
+}
+
+/* ---- Layout and hit-testing ---------------------------------------------------------------- */
+
+static void
+test_layout_seed (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  g_autoptr(PangoFontMap) map = pango_cairo_font_map_new ();
+  PangoContext *context = pango_font_map_create_context (map);
+  g_autoptr(GError) error = NULL;
+  MmNode *root = mm_expression_lab_get_output (lab);
+  GPtrArray *nodes = mm_expression_lab_get_nodes (lab);
+  g_autoptr(MmGraphLayout) layout = NULL;
+  guint n_edges = 0;
+
+  for (int lr = 0; lr < 2; lr++)
+    {
+      g_clear_pointer (&layout, mm_graph_layout_free);
+      layout = mm_graph_layout_new (1, &root, context, lr, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (layout);
+
+      /* Every node, once. */
+      g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), ==, nodes->len);
+      for (guint i = 0; i < nodes->len; i++)
+        g_assert_cmpint (mm_graph_layout_find (layout, g_ptr_array_index (nodes, i)), >=, 0);
+
+      /* Boxes inside the drawing, big enough for 11 pt text, never overlapping. */
+      for (guint i = 0; i < mm_graph_layout_get_n_boxes (layout); i++)
+        {
+          MmGraphBox *a = mm_graph_layout_get_box (layout, i);
+          int tw, th;
+
+          g_assert_cmpfloat (a->x, >=, 0);
+          g_assert_cmpfloat (a->y, >=, 0);
+          g_assert_cmpfloat (a->x + a->width, <=, mm_graph_layout_get_width (layout));
+          g_assert_cmpfloat (a->y + a->height, <=, mm_graph_layout_get_height (layout));
+          pango_layout_get_pixel_size (a->lines[MM_GRAPH_LINE_SHAPE], &tw, &th);
+          g_assert_cmpint (th, >=, 14);   /* 11 pt at 96 dpi is 14.7 px */
+          g_assert_cmpfloat (a->width, >=, tw);
+          for (guint j = i + 1; j < mm_graph_layout_get_n_boxes (layout); j++)
+            {
+              MmGraphBox *b = mm_graph_layout_get_box (layout, j);
+              gboolean apart = a->x + a->width <= b->x || b->x + b->width <= a->x ||
+                               a->y + a->height <= b->y || b->y + b->height <= a->y;
+              g_assert_true (apart);
+            }
+        }
+
+      /* One edge per input, from the input's box to its consumer's box. */
+      n_edges = 0;
+      for (guint i = 0; i < nodes->len; i++)
+        n_edges += mm_node_get_n_inputs (g_ptr_array_index (nodes, i));
+      g_assert_cmpuint (mm_graph_layout_get_n_edges (layout), ==, n_edges);
+      g_assert_cmpuint (n_edges, ==, 10);
+      for (guint e = 0; e < mm_graph_layout_get_n_edges (layout); e++)
+        {
+          const MmGraphEdge *edge = mm_graph_layout_get_edge (layout, e);
+          MmGraphBox *from = mm_graph_layout_get_box (layout, edge->from);
+          MmGraphBox *to = mm_graph_layout_get_box (layout, edge->to);
+          const graphene_point_t *start = &edge->points[0];
+          const double slack = 3;
+
+          g_assert_true (mm_node_get_input (to->node, edge->input_index) == from->node);
+          g_assert_cmpuint (edge->n_points, >=, 4);
+          g_assert_cmpuint ((edge->n_points - 1) % 3, ==, 0);
+          /* The path starts on the input's box and ends on the consumer's. */
+          g_assert_cmpfloat (start->x, >=, from->x - slack);
+          g_assert_cmpfloat (start->x, <=, from->x + from->width + slack);
+          g_assert_cmpfloat (start->y, >=, from->y - slack);
+          g_assert_cmpfloat (start->y, <=, from->y + from->height + slack);
+          g_assert_cmpfloat (edge->tip.x, >=, to->x - slack);
+          g_assert_cmpfloat (edge->tip.x, <=, to->x + to->width + slack);
+          g_assert_cmpfloat (edge->tip.y, >=, to->y - slack);
+          g_assert_cmpfloat (edge->tip.y, <=, to->y + to->height + slack);
+          /* Top to bottom, data flows down; left to right, rightwards. */
+          if (lr)
+            g_assert_cmpfloat (to->x, >, from->x);
+          else
+            g_assert_cmpfloat (to->y, >, from->y);
+        }
+
+      /* Hit-testing in graph units. */
+      for (guint i = 0; i < mm_graph_layout_get_n_boxes (layout); i++)
+        {
+          MmGraphBox *b = mm_graph_layout_get_box (layout, i);
+          g_assert_cmpint (mm_graph_layout_hit (layout, b->x + b->width / 2, b->y + b->height / 2), ==, i);
+          g_assert_cmpint (mm_graph_layout_hit (layout, b->x + 1, b->y + 1), ==, i);
+        }
+      g_assert_cmpint (mm_graph_layout_hit (layout, 1, 1), ==, -1);
+    }
+
+  /* The roles: A and B constants, crazy_sum the loss, the rest computed. */
+  g_assert_cmpint (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, mm_expression_lab_find (lab, "A")))->role,
+                   ==, MM_GRAPH_ROLE_PARAMETER);
+  g_assert_cmpint (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, root))->role, ==, MM_GRAPH_ROLE_LOSS);
+  g_assert_cmpint (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, mm_expression_lab_find (lab, "AB")))->role,
+                   ==, MM_GRAPH_ROLE_COMPUTED);
+  g_clear_pointer (&layout, mm_graph_layout_free);
+  g_object_unref (context);
+}
+
+static void
+test_view_hit (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  GtkWidget *view = mm_graph_view_new ();
+  GtkWidget *window;
+  GPtrArray *nodes = mm_expression_lab_get_nodes (lab);
+
+  mm_graph_view_set_nodes (MM_GRAPH_VIEW (view), nodes->len, (MmNode **) nodes->pdata);
+  window = show_in_window (view, 900, 700);
+
+  for (int round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < nodes->len; i++)
+        {
+          MmNode *node = g_ptr_array_index (nodes, i);
+          MmGraphLayout *layout = mm_graph_view_get_layout (MM_GRAPH_VIEW (view));
+          MmGraphBox *b = mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, node));
+          double x, y;
+
+          mm_graph_view_graph_to_widget (MM_GRAPH_VIEW (view), b->x + b->width / 2, b->y + b->height / 2, &x, &y);
+          g_assert_true (mm_graph_view_node_at (MM_GRAPH_VIEW (view), x, y) == node);
+          mm_graph_view_graph_to_widget (MM_GRAPH_VIEW (view), b->x + b->width - 2, b->y + 2, &x, &y);
+          g_assert_true (mm_graph_view_node_at (MM_GRAPH_VIEW (view), x, y) == node);
+        }
+      g_assert_null (mm_graph_view_node_at (MM_GRAPH_VIEW (view), 2, 2));
+      /* Again zoomed in, around the middle, and left to right. */
+      mm_graph_view_set_zoom (MM_GRAPH_VIEW (view), mm_graph_view_get_zoom (MM_GRAPH_VIEW (view)) * 1.7);
+      mm_graph_view_set_left_to_right (MM_GRAPH_VIEW (view), TRUE);
+      iterate (5);
+    }
+
+  /* Selecting a node marks it; the keyboard zooms. */
+  mm_graph_view_set_selected (MM_GRAPH_VIEW (view), g_ptr_array_index (nodes, 0));
+  g_assert_true (mm_graph_view_get_marks (MM_GRAPH_VIEW (view), g_ptr_array_index (nodes, 0)) & MM_GRAPH_MARK_SELECTED);
+  mm_graph_view_zoom_to_fit (MM_GRAPH_VIEW (view));
+  {
+    double fit = mm_graph_view_get_zoom (MM_GRAPH_VIEW (view));
+    mm_graph_view_zoom_in (MM_GRAPH_VIEW (view));
+    g_assert_cmpfloat (mm_graph_view_get_zoom (MM_GRAPH_VIEW (view)), >, fit);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- The tensor view and the lab ------------------------------------------------------------ */
+
+static MmTensor *
+tensor_of (guint        ndim,
+           const gsize *dims)
+{
+  MmTensor *t = mm_tensor_new_dims (ndim, dims, NULL);
+  for (gsize i = 0; i < t->size; i++)
+    t->data[i] = (float) i / t->size - 0.25f;
+  return t;
+}
+
+static void
+test_tensor_view (void)
+{
+  MmTensorView *view = MM_TENSOR_VIEW (g_object_ref_sink (mm_tensor_view_new ()));
+  const gsize small[] = { 2, 3 }, image[] = { 2, 784 }, matrix[] = { 10, 20 }, big[] = { 1000 };
+  g_autoptr(MmTensor) a = tensor_of (2, small);
+  g_autoptr(MmTensor) b = tensor_of (2, image);
+  g_autoptr(MmTensor) c = tensor_of (2, matrix);
+  g_autoptr(MmTensor) d = tensor_of (1, big);
+  g_autofree char *text = NULL, *stats = NULL;
+
+  g_assert_cmpint (mm_tensor_view_get_mode (view), ==, MM_TENSOR_VIEW_EMPTY);
+  mm_tensor_view_set_tensor (view, a);
+  g_assert_cmpint (mm_tensor_view_get_mode (view), ==, MM_TENSOR_VIEW_NUMBERS);
+  text = mm_tensor_view_get_text (view);
+  g_assert_nonnull (strstr (text, "-0.25 -0.08333 0.08333"));
+  g_assert_nonnull (strstr (text, "NaN 0"));
+  mm_tensor_view_set_tensor (view, b);
+  g_assert_cmpint (mm_tensor_view_get_mode (view), ==, MM_TENSOR_VIEW_IMAGE);
+  mm_tensor_view_set_tensor (view, c);
+  g_assert_cmpint (mm_tensor_view_get_mode (view), ==, MM_TENSOR_VIEW_HEATMAP);
+  d->data[7] = NAN;
+  mm_tensor_view_set_tensor (view, d);
+  g_assert_cmpint (mm_tensor_view_get_mode (view), ==, MM_TENSOR_VIEW_STATS);
+  stats = mm_tensor_view_get_text (view);
+  g_assert_nonnull (strstr (stats, "NaN 1"));
+  g_assert_nonnull (strstr (stats, "1000 values"));
+
+  {
+    g_autofree char *half = mm_tensor_format_number (0.5f);
+    g_assert_cmpstr (half, ==, "0.5");
+  }
+  g_object_unref (view);
+}
+
+static void
+test_lab_refusals (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  g_autoptr(GError) error = NULL;
+  guint n = mm_expression_lab_get_nodes (lab)->len;
+
+  /* Shapes and values that make no sense. */
+  g_assert_false (mm_expression_lab_add_constant (lab, "C", "(4, a)", MM_LAB_FILL_ONES, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "not a shape"));
+  g_assert_cmpstr (mm_expression_lab_get_message (lab), ==, error->message);
+  g_clear_error (&error);
+  g_assert_false (mm_expression_lab_add_constant (lab, "C", "(2, 3)", MM_LAB_FILL_VALUES, "1 2 3", &error));
+  g_assert_nonnull (strstr (error->message, "holds 6"));
+  g_clear_error (&error);
+  g_assert_false (mm_expression_lab_add_constant (lab, "A", "(2)", MM_LAB_FILL_ZEROS, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "already"));
+  g_clear_error (&error);
+  g_assert_cmpuint (mm_expression_lab_get_nodes (lab)->len, ==, n);
+
+  /* A good one: typed values. */
+  g_assert_true (mm_expression_lab_add_constant (lab, "C", "(4, 4)", MM_LAB_FILL_VALUES,
+                                                 "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (mm_node_get_value (mm_expression_lab_find (lab, "C"))->data[15], ==, 16);
+
+  /* TensorDot(A, crazy_sum, 1): a number has no axis to contract. Refused
+   * at the second click, with the engine's reason. */
+  mm_expression_lab_set_kind (lab, MM_LAB_TENSORDOT);
+  mm_expression_lab_set_d (lab, 1);
+  g_assert_true (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "A"), &error));
+  g_assert_false (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "crazy_sum"), &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (mm_expression_lab_get_message (lab), error->message));
+  g_test_message ("refused: %s", mm_expression_lab_get_message (lab));
+  g_clear_error (&error);
+  /* Adding now is refused too: one input is missing. */
+  g_assert_false (mm_expression_lab_add_node (lab, &error));
+  g_clear_error (&error);
+
+  /* TensorDot(A, C, 1): (4, 4, 4) · (4, 4) fits. */
+  g_assert_true (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "C"), &error));
+  mm_expression_lab_set_name (lab, "AC");
+  g_assert_true (mm_expression_lab_add_node (lab, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (mm_node_get_label (mm_expression_lab_get_output (lab)), ==, "AC");
+
+  /* Elementwise Add(2)(A, C): different shapes, refused at the click. */
+  mm_expression_lab_set_kind (lab, MM_LAB_ELEMENTWISE);
+  mm_expression_lab_set_op (lab, MM_OP_ADD, 2, 0);
+  g_assert_true (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "A"), NULL));
+  g_assert_false (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "C"), &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* Sin(C) then. */
+  mm_expression_lab_clear_inputs (lab);
+  mm_expression_lab_set_op (lab, MM_OP_SIN, 1, 0);
+  g_assert_true (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "C"), NULL));
+  g_assert_true (mm_expression_lab_add_node (lab, NULL));
+  g_assert_cmpstr (mm_node_get_type_name (mm_expression_lab_get_output (lab)), ==, "Elementwise");
+
+  /* Sum with d = 3 over a (4, 4) input: refused. */
+  mm_expression_lab_set_kind (lab, MM_LAB_SUM);
+  mm_expression_lab_set_d (lab, 3);
+  g_assert_false (mm_expression_lab_pick_input (lab, mm_expression_lab_find (lab, "C"), &error));
+  g_clear_error (&error);
+}
+
+/* ---- The page ----------------------------------------------------------------------------- */
+
+static GtkWidget *
+new_page (MmSession **session_out,
+          GtkWidget **window_out)
+{
+  MmSession *session = mm_session_new ();
+  GtkWidget *page = mm_graph_page_new (session);
+
+  *window_out = show_in_window (page, 1280, 720);
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+  *session_out = session;
+  return page;
+}
+
+static void
+test_page_walk (void)
+{
+  MmSession *session;
+  GtkWidget *window;
+  MmGraphPage *page = MM_GRAPH_PAGE (new_page (&session, &window));
+  MmBackpropStepper *stepper = mm_graph_page_get_stepper (page);
+  MmNodeInspector *inspector = mm_graph_page_get_inspector (page);
+  MmExpressionLab *lab = mm_graph_page_get_lab (page);
+  MmGraphView *view = mm_graph_page_get_view (page);
+  MmNode *A, *B, *root;
+  MmTensor *ref[2] = { NULL, NULL };
+  g_autofree char *first = NULL, *text = NULL;
+  guint presses = 0;
+
+  /* The lab starts with the README example. */
+  mm_graph_page_set_source (page, MM_GRAPH_SOURCE_LAB);
+  g_assert_cmpint (mm_graph_page_get_source (page), ==, MM_GRAPH_SOURCE_LAB);
+  root = mm_expression_lab_get_output (lab);
+  A = mm_expression_lab_find (lab, "A");
+  B = mm_expression_lab_find (lab, "B");
+  g_assert_nonnull (A);
+  g_assert_true (mm_backprop_stepper_get_root (stepper) == root);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (mm_graph_view_get_layout (view)), ==, 8);
+  reference_gradients (root, 2, (MmNode *[]) { A, B }, ref);
+
+  /* Walk it to the end with the page's Step action, as the keyboard does. */
+  while (mm_backprop_stepper_get_position (stepper) < mm_backprop_stepper_get_n_positions (stepper))
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "graph.step", NULL));
+      presses++;
+      iterate (1);
+      /* The inspector follows the current node. */
+      g_assert_true (mm_node_inspector_get_node (inspector) == mm_backprop_stepper_get_current (stepper));
+      if (presses == 9)
+        {
+          /* The first backward step: the root, with ∂L/∂L = 1. */
+          g_autofree char *t = mm_node_inspector_get_text (inspector);
+          g_assert_true (mm_backprop_stepper_get_current (stepper) == root);
+          g_assert_nonnull (strstr (t, "Gradient ∂L/∂crazy_sum"));
+          g_assert_cmpint (mm_graph_view_get_marks (view, root) & MM_GRAPH_MARK_CURRENT, !=, 0);
+        }
+    }
+  g_assert_cmpuint (presses, ==, 16);
+  assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, A), ref[0]);
+  assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, B), ref[1]);
+  g_assert_cmpint (mm_graph_view_get_marks (view, A) & MM_GRAPH_MARK_GRADIENT, !=, 0);
+
+  /* Click A (its box, through the view's hit test): the inspector shows its
+   * value and its gradient as numbers. */
+  {
+    MmGraphLayout *layout = mm_graph_view_get_layout (view);
+    MmGraphBox *b = mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, A));
+    double x, y;
+
+    mm_graph_view_scroll_to_node (view, A, FALSE);
+    mm_graph_view_graph_to_widget (view, b->x + b->width / 2, b->y + b->height / 2, &x, &y);
+    mm_graph_view_set_selected (view, mm_graph_view_node_at (view, x, y));
+  }
+  g_assert_true (mm_node_inspector_get_node (inspector) == A);
+  g_assert_cmpint (mm_tensor_view_get_mode (mm_node_inspector_get_gradient_view (inspector)), ==, MM_TENSOR_VIEW_NUMBERS);
+  text = mm_node_inspector_get_text (inspector);
+  first = mm_tensor_format_number (ref[0]->data[0]);
+  g_test_message ("inspector of A:\n%s", text);
+  g_assert_nonnull (strstr (text, "Constant A"));
+  g_assert_nonnull (strstr (text, "Gradient ∂L/∂A"));
+  g_assert_nonnull (strstr (text, "sum of the 3 contributions"));
+  {
+    /* The gradient's numbers, row [0, 0, 0] first. */
+    g_autofree char *grad_text = mm_tensor_view_get_text (mm_node_inspector_get_gradient_view (inspector));
+    g_autofree char *row = g_strdup_printf ("%s ", first);
+    g_assert_true (g_str_has_prefix (grad_text, row));
+    for (int k = 0; k < 4; k++)
+      {
+        g_autofree char *v = mm_tensor_format_number (ref[0]->data[k]);
+        g_assert_nonnull (strstr (grad_text, v));
+      }
+  }
+
+  mm_graph_view_zoom_to_fit (view);
+  save_png (GTK_WIDGET (page), "graph-page-readme.png");
+  save_png (GTK_WIDGET (view), "graph-view-readme.png");
+
+  /* Back one step with the action: the last backward step is undone. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "graph.back", NULL));
+  g_assert_cmpuint (mm_backprop_stepper_get_position (stepper), ==, 15);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "graph.end", NULL));
+  assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, A), ref[0]);
+
+  /* The MLP preset, fully back-propagated. */
+  mm_expression_lab_load_preset (lab, MM_LAB_PRESET_MLP);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (mm_graph_view_get_layout (view)), ==, 14);
+  mm_backprop_stepper_run_to_end (stepper);
+  mm_graph_view_zoom_to_fit (view);
+  save_png (GTK_WIDGET (view), "graph-view-mlp-preset.png");
+
+  mm_tensor_unref (ref[0]);
+  mm_tensor_unref (ref[1]);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (session);
+}
+
+static void
+test_page_network (void)
+{
+  MmSession *session;
+  GtkWidget *window;
+  MmGraphPage *page = MM_GRAPH_PAGE (new_page (&session, &window));
+  MmBackpropStepper *stepper = mm_graph_page_get_stepper (page);
+  MmGraphView *view = mm_graph_page_get_view (page);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) params = g_ptr_array_new ();
+  g_autoptr(GPtrArray) order = NULL;
+  g_autofree MmTensor **ref = NULL;
+  MmNode *root;
+  MmGraphLayout *layout;
+
+  /* The default network (the spiral MLP) on 2 test samples: network, loss
+   * and, with an L2 penalty set, the penalty nodes. */
+  mm_session_get_settings (session)->l2 = 1e-3;
+  mm_session_settings_changed (session);
+  mm_graph_page_set_batch_size (page, 2);
+  g_assert_true (mm_graph_page_rebuild (page, &error));
+  g_assert_no_error (error);
+  root = mm_backprop_stepper_get_root (stepper);
+  g_assert_nonnull (root);
+  g_assert_cmpstr (mm_node_get_label (root), ==, "loss + penalties");
+  layout = mm_graph_view_get_layout (view);
+  g_assert_nonnull (layout);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), >, 20);
+
+  /* Its parameters: the stepper gives the core's gradients, bit for bit. */
+  order = mm_node_collect (root);
+  for (guint i = 0; i < order->len; i++)
+    {
+      MmNode *n = g_ptr_array_index (order, i);
+      const char *label = mm_node_get_label (n);
+      if (mm_node_is_constant (n) && label && (g_str_has_suffix (label, "weight") || g_str_has_suffix (label, "bias")))
+        {
+          g_ptr_array_add (params, n);
+          g_assert_cmpint (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, n))->role,
+                           ==, MM_GRAPH_ROLE_PARAMETER);
+        }
+      if (g_strcmp0 (label, "input") == 0)
+        g_assert_cmpint (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, n))->role,
+                         ==, MM_GRAPH_ROLE_INPUT);
+    }
+  g_assert_cmpuint (params->len, ==, 6);
+  ref = g_new0 (MmTensor *, params->len);
+  reference_gradients (root, params->len, (MmNode **) params->pdata, ref);
+  mm_backprop_stepper_run_to_end (stepper);
+  for (guint i = 0; i < params->len; i++)
+    {
+      assert_same_tensor (mm_backprop_stepper_get_gradient (stepper, g_ptr_array_index (params, i)), ref[i]);
+      mm_tensor_unref (ref[i]);
+    }
+  mm_graph_view_zoom_to_fit (view);
+  save_png (GTK_WIDGET (view), "graph-view-network.png");
+
+  /* A broken network: the view says why, nothing crashes. */
+  mm_session_remove_layer (session, mm_session_get_n_layers (session) - 1);
+  g_assert_false (mm_graph_page_rebuild (page, &error));
+  g_assert_nonnull (error);
+  g_test_message ("broken network: %s", error->message);
+  g_assert_nonnull (mm_graph_view_get_message (view) ? mm_graph_view_get_message (view) : error->message);
+  g_assert_null (mm_backprop_stepper_get_root (stepper));
+  g_assert_false (mm_backprop_stepper_step (stepper));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (session);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  /* The spiral demo whatever is installed: fast and the same everywhere. */
+  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/graph/stepper/exact", test_stepper_exact);
+  g_test_add_func ("/graph/stepper/back-and-again", test_stepper_back_and_again);
+  g_test_add_func ("/graph/stepper/numerical-check", test_numerical_check);
+  g_test_add_func ("/graph/stepper/rebuild", test_rebuild);
+  g_test_add_func ("/graph/layout/seed", test_layout_seed);
+  g_test_add_func ("/graph/view/hit-test", test_view_hit);
+  g_test_add_func ("/graph/tensor-view", test_tensor_view);
+  g_test_add_func ("/graph/lab/refusals", test_lab_refusals);
+  g_test_add_func ("/graph/page/walk", test_page_walk);
+  g_test_add_func ("/graph/page/network", test_page_network);
+  return g_test_run ();
+}
