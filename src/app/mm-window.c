@@ -8,6 +8,7 @@
 #include "mm-sample-grid.h"
 #include "mm-confusion-view.h"
 #include "mm-plot.h"
+#include "mm-graph-page.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -1182,6 +1183,7 @@ mm_window_init (MmWindow *self)
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick, NULL, NULL);
   update_actions (self);
   update_status (self);
+  gtk_box_append (GTK_BOX (self->graph_box), mm_graph_page_new (self->session));
 }
 
 MmSession *
