@@ -119,7 +119,7 @@ test_bad_options (void)
     { { "--batch-size", "0" }, "--batch-size must be at least 1" },
     { { "--data", "imagenet" }, "unknown data set 'imagenet'" },
     { { "--data", "spiral", "--model", "Linear(2, 3" }, "--model: Layer 0: 'Linear(2, 3' has an unclosed parenthesis" },
-    { { "--data", "spiral", "--model", "Linear(2, 16); Conv2d(3); Linear(16, 3)" }, "--model: Layer 1: Unknown layer 'Conv2d'" },
+    { { "--data", "spiral", "--model", "Linear(2, 16); Conv3d(3); Linear(16, 3)" }, "--model: Layer 1: Unknown layer 'Conv3d'" },
     { { "--data", "spiral", "--model", "Linear(2)" }, "--model: Layer 0: Linear needs two whole numbers" },
     { { "--data", "spiral", "--model", "" }, "--model: The network description has no layers" },
     { { "--lr", "fast" }, "--lr" },

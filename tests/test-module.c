@@ -311,7 +311,7 @@ static void
 test_parse_errors (void)
 {
   static const struct { const char *text, *want1, *want2; } cases[] = {
-    { "Flatten; Conv2d(3, 8)", "Layer 1: ", "Unknown layer 'Conv2d'" },
+    { "Flatten; Conv3d(3, 8)", "Layer 1: ", "Unknown layer 'Conv3d'" },
     { "Linear(784)", "Layer 0: ", "Linear needs two whole numbers" },
     { "ReLU; Linear(1, 2, 3)", "Layer 1: ", "Linear needs two whole numbers" },
     { "Linear(2.5, 3)", "Layer 0: ", "Linear needs two whole numbers" },

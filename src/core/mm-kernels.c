@@ -48,11 +48,26 @@ mm_kernel_gemm (gboolean     trans_a,
                 const float *B,
                 float       *C)
 {
+  mm_kernel_gemm_acc (trans_a, trans_b, M, N, K, A, B, FALSE, C);
+}
+
+void
+mm_kernel_gemm_acc (gboolean     trans_a,
+                    gboolean     trans_b,
+                    gsize        M,
+                    gsize        N,
+                    gsize        K,
+                    const float *A,
+                    const float *B,
+                    gboolean     accumulate,
+                    float       *C)
+{
   if (M == 0 || N == 0)
     return;
   if (K == 0)
     {
-      memset (C, 0, M * N * sizeof (float));
+      if (!accumulate)
+        memset (C, 0, M * N * sizeof (float));
       return;
     }
   /* Row-major leading dimensions: A is stored M×K (or K×M when transposed),
@@ -64,6 +79,6 @@ mm_kernel_gemm (gboolean     trans_a,
                1.0f,
                A, (int) (trans_a ? M : K),
                B, (int) (trans_b ? K : N),
-               0.0f,
+               accumulate ? 1.0f : 0.0f,
                C, (int) N);
 }

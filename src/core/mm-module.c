@@ -1,5 +1,5 @@
 /* mm-module.c — Input, Sequential, Flatten, Linear and activation modules. */
-#include "mm-module.h"
+#include "mm-module-private.h"
 #include "mm-error.h"
 #include "mm-tensordot.h"
 #include "mm-shape-ops.h"
@@ -7,37 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-  const char *type_name;
-  /* Append this module's specs, names prefixed with @prefix. */
-  void      (*get_params)   (MmModule       *self,
-                             const char     *prefix,
-                             GArray         *specs);
-  MmNode   *(*construct)    (MmModule       *self,
-                             MmNode         *input,
-                             GHashTable     *nodes,
-                             const char     *prefix,
-                             GError        **error);
-  gboolean  (*output_shape) (MmModule       *self,
-                             const MmShape  *in,
-                             MmShape        *out,
-                             GError        **error);
-  char     *(*to_string)    (MmModule       *self);
-  void      (*finalize)     (MmModule       *self);
-} MmModuleClass;
-
-struct _MmModule {
-  const MmModuleClass *klass;
-  gint ref_count;
-  /* Per type: */
-  GPtrArray *children;      /* Sequential, Input */
-  gsize in_features;        /* Linear */
-  gsize out_features;
-  MmOp op;                  /* activation */
-};
-
-static MmModule *
-module_alloc (const MmModuleClass *klass)
+MmModule *
+mm_module_alloc (const MmModuleClass *klass)
 {
   MmModule *m = g_new0 (MmModule, 1);
   m->klass = klass;
@@ -93,13 +64,14 @@ mm_module_count_params (MmModule *module)
 }
 
 static MmNode *
-construct (MmModule    *module,
-           MmNode      *input,
-           GHashTable  *nodes,
-           const char  *prefix,
-           GError     **error)
+construct (MmModule            *module,
+           MmNode              *input,
+           GHashTable          *nodes,
+           const char          *prefix,
+           MmConstructContext  *ctx,
+           GError             **error)
 {
-  return module->klass->construct (module, input, nodes, prefix, error);
+  return module->klass->construct (module, input, nodes, prefix, ctx, error);
 }
 
 MmNode *
@@ -108,8 +80,18 @@ mm_module_construct (MmModule    *module,
                      GHashTable  *param_nodes,
                      GError     **error)
 {
+  return mm_module_construct_full (module, input, param_nodes, NULL, error);
+}
+
+MmNode *
+mm_module_construct_full (MmModule            *module,
+                          MmNode              *input,
+                          GHashTable          *param_nodes,
+                          MmConstructContext  *ctx,
+                          GError             **error)
+{
   g_return_val_if_fail (module != NULL && input != NULL, NULL);
-  return construct (module, input, param_nodes, "", error);
+  return construct (module, input, param_nodes, "", ctx, error);
 }
 
 MmNode *
@@ -118,11 +100,21 @@ mm_module_construct_tensor (MmModule    *module,
                             GHashTable  *param_nodes,
                             GError     **error)
 {
+  return mm_module_construct_tensor_full (module, input, param_nodes, NULL, error);
+}
+
+MmNode *
+mm_module_construct_tensor_full (MmModule            *module,
+                                 MmTensor            *input,
+                                 GHashTable          *param_nodes,
+                                 MmConstructContext  *ctx,
+                                 GError             **error)
+{
   g_autoptr(MmNode) x = NULL;
 
   g_return_val_if_fail (module != NULL && input != NULL, NULL);
   x = mm_constant_new_labelled (input, "input");
-  return construct (module, x, param_nodes, "", error);
+  return construct (module, x, param_nodes, "", ctx, error);
 }
 
 gboolean
@@ -173,13 +165,12 @@ mm_module_make_param_nodes (MmParams *params)
   return nodes;
 }
 
-/* The node of parameter prefix+name, checked against the expected shape. */
-static MmNode *
-lookup_param (GHashTable     *nodes,
-              const char     *prefix,
-              const char     *name,
-              const MmShape  *shape,
-              GError        **error)
+MmNode *
+mm_module_lookup_param (GHashTable     *nodes,
+                        const char     *prefix,
+                        const char     *name,
+                        const MmShape  *shape,
+                        GError        **error)
 {
   g_autofree char *full = g_strconcat (prefix, name, NULL);
   MmNode *node = nodes ? g_hash_table_lookup (nodes, full) : NULL;
@@ -227,11 +218,12 @@ prefix_layer_error (GError   **error,
 }
 
 static MmNode *
-sequential_construct (MmModule    *self,
-                      MmNode      *input,
-                      GHashTable  *nodes,
-                      const char  *prefix,
-                      GError     **error)
+sequential_construct (MmModule            *self,
+                      MmNode              *input,
+                      GHashTable          *nodes,
+                      const char          *prefix,
+                      MmConstructContext  *ctx,
+                      GError             **error)
 {
   MmNode *x = mm_node_ref (input);
 
@@ -239,7 +231,7 @@ sequential_construct (MmModule    *self,
     {
       MmModule *child = g_ptr_array_index (self->children, i);
       g_autofree char *p = g_strdup_printf ("%s%u.", prefix, i);
-      MmNode *y = construct (child, x, nodes, p, error);
+      MmNode *y = construct (child, x, nodes, p, ctx, error);
 
       mm_node_unref (x);
       if (y == NULL)
@@ -303,7 +295,7 @@ MmModule *
 mm_module_sequential_new (guint             n_children,
                           MmModule * const *children)
 {
-  MmModule *m = module_alloc (&sequential_class);
+  MmModule *m = mm_module_alloc (&sequential_class);
 
   m->children = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_module_unref);
   for (guint i = 0; i < n_children; i++)
@@ -341,13 +333,14 @@ input_get_params (MmModule   *self,
 }
 
 static MmNode *
-input_construct (MmModule    *self,
-                 MmNode      *input,
-                 GHashTable  *nodes,
-                 const char  *prefix,
-                 GError     **error)
+input_construct (MmModule            *self,
+                 MmNode              *input,
+                 GHashTable          *nodes,
+                 const char          *prefix,
+                 MmConstructContext  *ctx,
+                 GError             **error)
 {
-  return construct (g_ptr_array_index (self->children, 0), input, nodes, prefix, error);
+  return construct (g_ptr_array_index (self->children, 0), input, nodes, prefix, ctx, error);
 }
 
 static gboolean
@@ -380,7 +373,7 @@ mm_module_input_new (MmModule *child)
   MmModule *m;
 
   g_return_val_if_fail (child != NULL, NULL);
-  m = module_alloc (&input_class);
+  m = mm_module_alloc (&input_class);
   m->children = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_module_unref);
   g_ptr_array_add (m->children, mm_module_ref (child));
   return m;
@@ -389,11 +382,12 @@ mm_module_input_new (MmModule *child)
 /* ---- Flatten ------------------------------------------------------------- */
 
 static MmNode *
-flatten_construct (MmModule    *self,
-                   MmNode      *input,
-                   GHashTable  *nodes,
-                   const char  *prefix,
-                   GError     **error)
+flatten_construct (MmModule            *self,
+                   MmNode              *input,
+                   GHashTable          *nodes,
+                   const char          *prefix,
+                   MmConstructContext  *ctx,
+                   GError             **error)
 {
   return mm_flatten_new (input, error);
 }
@@ -435,7 +429,7 @@ static const MmModuleClass flatten_class = {
 MmModule *
 mm_module_flatten_new (void)
 {
-  return module_alloc (&flatten_class);
+  return mm_module_alloc (&flatten_class);
 }
 
 /* ---- Linear --------------------------------------------------------------
@@ -480,11 +474,12 @@ linear_check_input (MmModule      *self,
 }
 
 static MmNode *
-linear_construct (MmModule    *self,
-                  MmNode      *input,
-                  GHashTable  *nodes,
-                  const char  *prefix,
-                  GError     **error)
+linear_construct (MmModule            *self,
+                  MmNode              *input,
+                  GHashTable          *nodes,
+                  const char          *prefix,
+                  MmConstructContext  *ctx,
+                  GError             **error)
 {
   g_autoptr(GArray) specs = mm_param_specs_new ();
   const MmShape *in = mm_node_get_shape (input);
@@ -495,10 +490,10 @@ linear_construct (MmModule    *self,
   if (!linear_check_input (self, in, error))
     return NULL;
   linear_get_params (self, "", specs);
-  w = lookup_param (nodes, prefix, "weight", &g_array_index (specs, MmParamSpec, 0).shape, error);
+  w = mm_module_lookup_param (nodes, prefix, "weight", &g_array_index (specs, MmParamSpec, 0).shape, error);
   if (w == NULL)
     return NULL;
-  b = lookup_param (nodes, prefix, "bias", &g_array_index (specs, MmParamSpec, 1).shape, error);
+  b = mm_module_lookup_param (nodes, prefix, "bias", &g_array_index (specs, MmParamSpec, 1).shape, error);
   if (b == NULL)
     return NULL;
 
@@ -564,7 +559,7 @@ mm_module_linear_new (gsize    in_features,
                    G_GSIZE_FORMAT " weights", in_features, out_features, (gsize) MM_MAX_ELEMENTS);
       return NULL;
     }
-  m = module_alloc (&linear_class);
+  m = mm_module_alloc (&linear_class);
   m->in_features = in_features;
   m->out_features = out_features;
   return m;
@@ -588,11 +583,12 @@ mm_module_get_linear_features (MmModule *module,
 /* ---- Activation (Elementwise) -------------------------------------------- */
 
 static MmNode *
-activation_construct (MmModule    *self,
-                      MmNode      *input,
-                      GHashTable  *nodes,
-                      const char  *prefix,
-                      GError     **error)
+activation_construct (MmModule            *self,
+                      MmNode              *input,
+                      GHashTable          *nodes,
+                      const char          *prefix,
+                      MmConstructContext  *ctx,
+                      GError             **error)
 {
   return mm_elementwise_new (self->op, 1, &input, error);
 }
@@ -643,7 +639,7 @@ mm_module_activation_new (MmOp     op,
                    "Only operations with one input can be used as a layer");
       return NULL;
     }
-  m = module_alloc (&activation_class);
+  m = mm_module_alloc (&activation_class);
   m->op = op;
   m->op.arity = 1;
   return m;
@@ -766,6 +762,11 @@ parse_layer (const char  *item,
         }
       return mm_module_linear_new (in, out, error);
     }
+  {
+    MmModule *layer = NULL;
+    if (mm_module_parse_cnn_layer (name, args, &layer, error))
+      return layer;
+  }
   if (mm_op_kind_from_name (name, &kind))
     {
       MmOp op = mm_op_unary (kind);
@@ -781,8 +782,10 @@ parse_layer (const char  *item,
       return mm_module_activation_new (op, error);
     }
   g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-               "Unknown layer '%s' (known: Flatten, Linear(in, out), ReLU, LeakyReLU(a), Sigmoid, "
-               "Tanh, Softplus, and the other elementwise operations)", name);
+               "Unknown layer '%s' (known: Flatten, Linear(in, out), Reshape(c, h, w), "
+               "Conv2d(in, out, k[, stride, padding, dilation]), MaxPool2d(k[, stride, padding]), "
+               "AvgPool2d(k[, stride, padding]), Dropout(p), BatchNorm1d(features), BatchNorm2d(channels), "
+               "ReLU, LeakyReLU(a), Sigmoid, Tanh, Softplus, and the other elementwise operations)", name);
   return NULL;
 }
 

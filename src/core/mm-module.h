@@ -12,6 +12,7 @@
 #include "mm-node.h"
 #include "mm-params.h"
 #include "mm-elementwise.h"
+#include "mm-context.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,14 @@ MmNode     *mm_module_construct     (MmModule        *module,
                                      MmNode          *input,
                                      GHashTable      *param_nodes,
                                      GError         **error);
+/* The same in the mode @ctx says (NULL: eval mode, like mm_module_construct):
+ * in training mode Dropout draws its masks and BatchNorm normalises by the
+ * batch and reports its running statistics to @ctx. */
+MmNode     *mm_module_construct_full (MmModule           *module,
+                                      MmNode             *input,
+                                      GHashTable         *param_nodes,
+                                      MmConstructContext *ctx,
+                                      GError            **error);
 /* The shape that comes out for an input of shape @in, without building
  * anything; errors name the layer at fault and the shapes that conflict. */
 gboolean    mm_module_output_shape  (MmModule        *module,
@@ -39,7 +48,7 @@ gboolean    mm_module_output_shape  (MmModule        *module,
                                      GError         **error);
 
 /* The network's output for a batch @x with the given parameter values (no
- * gradients): a convenience for predictions and views. */
+ * gradients), in eval mode: a convenience for predictions and views. */
 MmTensor   *mm_module_predict       (MmModule        *module,
                                      MmParams        *params,
                                      MmTensor        *x,
@@ -59,6 +68,11 @@ MmNode     *mm_module_construct_tensor (MmModule     *module,
                                         MmTensor     *input,
                                         GHashTable   *param_nodes,
                                         GError      **error);
+MmNode     *mm_module_construct_tensor_full (MmModule           *module,
+                                             MmTensor           *input,
+                                             GHashTable         *param_nodes,
+                                             MmConstructContext *ctx,
+                                             GError            **error);
 
 MmModule   *mm_module_sequential_new (guint           n_children,
                                       MmModule * const *children);
@@ -79,6 +93,64 @@ MmModule   *mm_module_activation_new (MmOp            op,
                                       GError         **error);
 gboolean    mm_module_get_activation_op (MmModule    *module,
                                          MmOp        *op);
+
+/* ---- Layers for images (mm-module-cnn.c) ----------------------------------
+ * Images are laid out channels first, (N, C, H, W), as in PyTorch. */
+
+/* Reshape(d1, …): keep the batch axis, give each sample the shape (d1, …):
+ * Reshape(1, 28, 28) turns (N, 784) or (N, 28, 28) into (N, 1, 28, 28). */
+MmModule   *mm_module_reshape_new   (guint            ndim,
+                                     const gsize     *dims,
+                                     GError         **error);
+gboolean    mm_module_get_reshape   (MmModule        *module,
+                                     MmShape         *sample_shape);
+/* Conv2d(in, out, k[, stride, padding, dilation]): weight (out, in, k, k),
+ * bias (out,), as PyTorch names and lays them out. */
+MmModule   *mm_module_conv2d_new    (gsize            in_channels,
+                                     gsize            out_channels,
+                                     gsize            kernel,
+                                     gsize            stride,
+                                     gsize            padding,
+                                     gsize            dilation,
+                                     GError         **error);
+gboolean    mm_module_get_conv2d    (MmModule        *module,
+                                     gsize           *in_channels,
+                                     gsize           *out_channels,
+                                     gsize           *kernel,
+                                     gsize           *stride,
+                                     gsize           *padding,
+                                     gsize           *dilation);
+/* MaxPool2d(k[, stride, padding]) and AvgPool2d(k[, stride, padding]); a
+ * stride of 0 means k (PyTorch's default). */
+MmModule   *mm_module_pool2d_new    (gboolean         max,
+                                     gsize            kernel,
+                                     gsize            stride,
+                                     gsize            padding,
+                                     GError         **error);
+gboolean    mm_module_get_pool2d    (MmModule        *module,
+                                     gboolean        *max,
+                                     gsize           *kernel,
+                                     gsize           *stride,
+                                     gsize           *padding);
+/* Dropout(p), 0 ≤ p < 1: only in training mode; eval mode passes X on. */
+MmModule   *mm_module_dropout_new   (double           p,
+                                     GError         **error);
+gboolean    mm_module_get_dropout   (MmModule        *module,
+                                     double          *p);
+/* BatchNorm1d(F) over (N, F) or (N, F, L), BatchNorm2d(C) over (N, C, H, W):
+ * parameters weight (γ, starts at 1) and bias (β, starts at 0), buffers
+ * running_mean (starts at 0) and running_var (starts at 1). PyTorch's
+ * defaults: eps 1e-5, momentum 0.1. */
+MmModule   *mm_module_batch_norm_new (guint           spatial_dims,
+                                      gsize           features,
+                                      double          eps,
+                                      double          momentum,
+                                      GError        **error);
+gboolean    mm_module_get_batch_norm (MmModule       *module,
+                                      guint          *spatial_dims,
+                                      gsize          *features,
+                                      double         *eps,
+                                      double         *momentum);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmModule, mm_module_unref)
 

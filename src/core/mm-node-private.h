@@ -76,5 +76,15 @@ void      mm_kernel_gemm        (gboolean     trans_a,
                                  const float *A,
                                  const float *B,
                                  float       *C);
+/* The same with C += op(A) · op(B) when @accumulate (C = … otherwise). */
+void      mm_kernel_gemm_acc    (gboolean     trans_a,
+                                 gboolean     trans_b,
+                                 gsize        M,
+                                 gsize        N,
+                                 gsize        K,
+                                 const float *A,
+                                 const float *B,
+                                 gboolean     accumulate,
+                                 float       *C);
 
 G_END_DECLS

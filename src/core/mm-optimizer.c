@@ -27,6 +27,7 @@ struct _MmOptimizer {
   gboolean penalize_biases;
   GHashTable *param_penalty;  /* name → Penalty*, overrides */
   const char *nonfinite;      /* first parameter the last step made NaN/∞ */
+  guint32 seed;               /* of Dropout's masks */
 };
 
 static const char *kind_names[] = {
@@ -187,6 +188,8 @@ mm_step_info_free (MmStepInfo *info)
   mm_node_unref (info->loss);
   mm_params_unref (info->gradients);
   mm_tensor_unref (info->targets);
+  if (info->buffer_updates)
+    mm_params_unref (info->buffer_updates);
   g_free (info);
 }
 
@@ -356,14 +359,23 @@ mm_optimizer_set_param_penalties (MmOptimizer *opt,
                                   GError     **error)
 {
   Penalty *p;
+  gint i;
 
   g_return_val_if_fail (opt != NULL && name != NULL, FALSE);
   if (!check_penalty (l1, l2, error))
     return FALSE;
-  if (mm_params_find (opt->params, name) < 0)
+  i = mm_params_find (opt->params, name);
+  if (i < 0)
     {
       g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                    "The network has no parameter called %s", name);
+      return FALSE;
+    }
+  if (!mm_param_role_is_trained (g_array_index (opt->specs, MmParamSpec, i).role))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "%s is a buffer that the network updates itself, not a trained parameter: "
+                   "it cannot be penalised", name);
       return FALSE;
     }
   p = g_new (Penalty, 1);
@@ -379,6 +391,8 @@ penalty_for (MmOptimizer       *opt,
 {
   Penalty *p = g_hash_table_lookup (opt->param_penalty, spec->name);
 
+  if (!mm_param_role_is_trained (spec->role))
+    return (Penalty) { 0, 0 };
   if (p != NULL)
     return *p;
   if (spec->role == MM_PARAM_BIAS && !opt->penalize_biases)
@@ -428,14 +442,17 @@ mm_optimizer_prepare_step (MmOptimizer  *opt,
   g_autoptr(MmStepInfo) info = g_new0 (MmStepInfo, 1);
   g_autoptr(GHashTable) nodes = NULL;
   g_autoptr(GPtrArray) targets = NULL;
+  g_autoptr(GPtrArray) target_names = NULL;
+  g_autoptr(MmConstructContext) ctx = NULL;
   g_autofree MmTensor **grads = NULL;
-  guint n = mm_params_get_n (opt->params);
+  guint n;
 
   g_return_val_if_fail (opt != NULL && x != NULL && y != NULL, NULL);
 
   nodes = mm_module_make_param_nodes (opt->params);
   info->targets = mm_tensor_ref (y);
-  info->output = mm_module_construct_tensor (opt->model, x, nodes, error);
+  ctx = mm_construct_context_new (TRUE, opt->seed, opt->n_steps);
+  info->output = mm_module_construct_tensor_full (opt->model, x, nodes, ctx, error);
   if (info->output == NULL)
     return NULL;
   mm_node_set_label (info->output, "output");
@@ -461,18 +478,28 @@ mm_optimizer_prepare_step (MmOptimizer  *opt,
       mm_node_set_label (info->loss, "loss + penalties");
     }
 
+  /* Gradients for the trained parameters only: buffers are not learned. */
   targets = g_ptr_array_new ();
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (targets, g_hash_table_lookup (nodes, mm_params_get_name (opt->params, i)));
+  target_names = g_ptr_array_new ();
+  for (guint i = 0; i < mm_params_get_n (opt->params); i++)
+    if (mm_param_role_is_trained (g_array_index (opt->specs, MmParamSpec, i).role))
+      {
+        const char *name = mm_params_get_name (opt->params, i);
+        g_ptr_array_add (targets, g_hash_table_lookup (nodes, name));
+        g_ptr_array_add (target_names, (gpointer) name);
+      }
+  n = targets->len;
   grads = g_new0 (MmTensor *, MAX (n, 1));
   if (!mm_node_get_gradients_against (info->loss, n, (MmNode **) targets->pdata, NULL, grads, error))
     return NULL;
   info->gradients = mm_params_new ();
   for (guint i = 0; i < n; i++)
     {
-      mm_params_set (info->gradients, mm_params_get_name (opt->params, i), grads[i]);
+      mm_params_set (info->gradients, g_ptr_array_index (target_names, i), grads[i]);
       mm_tensor_unref (grads[i]);
     }
+  if (mm_construct_context_get_n_updates (ctx) > 0)
+    info->buffer_updates = mm_construct_context_compute_updates (ctx);
   info->loss_value = mm_tensor_item (mm_node_get_value (info->loss));
   info->data_loss_value = mm_tensor_item (mm_node_get_value (info->data_loss));
   if (info->l1_penalty)
@@ -488,12 +515,14 @@ mm_optimizer_perform_step (MmOptimizer *opt,
                            MmStepInfo  *info,
                            GError     **error)
 {
-  guint n;
+  guint n, n_trained = 0, j = 0;
 
   g_return_val_if_fail (opt != NULL && info != NULL, FALSE);
 
   n = mm_params_get_n (opt->params);
-  if (info->gradients == NULL || mm_params_get_n (info->gradients) != n)
+  for (guint i = 0; i < n; i++)
+    n_trained += mm_param_role_is_trained (g_array_index (opt->specs, MmParamSpec, i).role);
+  if (info->gradients == NULL || mm_params_get_n (info->gradients) != n_trained)
     {
       g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                    "The step information does not belong to this optimizer's network");
@@ -506,9 +535,14 @@ mm_optimizer_perform_step (MmOptimizer *opt,
     {
       const char *name = mm_params_get_name (opt->params, i);
       gboolean finite;
-      MmTensor *g = mm_params_get_tensor (info->gradients, i);
-      MmParamState *st = g_hash_table_lookup (opt->state, name);
+      MmTensor *g;
+      MmParamState *st;
       float *p;
+
+      if (!mm_param_role_is_trained (g_array_index (opt->specs, MmParamSpec, i).role))
+        continue;
+      g = mm_params_get_tensor (info->gradients, j++);
+      st = g_hash_table_lookup (opt->state, name);
 
       if (st == NULL)
         {
@@ -535,6 +569,21 @@ mm_optimizer_perform_step (MmOptimizer *opt,
       if (!finite && opt->nonfinite == NULL)
         opt->nonfinite = name;
     }
+  /* The running statistics of this batch, as the layers reported them;
+   * stored as new tensors, so that snapshots keep the old ones. */
+  if (info->buffer_updates != NULL)
+    for (guint i = 0; i < mm_params_get_n (info->buffer_updates); i++)
+      {
+        const char *name = mm_params_get_name (info->buffer_updates, i);
+        MmTensor *t = mm_params_get_tensor (info->buffer_updates, i);
+
+        if (mm_params_find (opt->params, name) >= 0)
+          {
+            mm_params_set (opt->params, name, t);
+            if (!mm_tensor_all_finite (t) && opt->nonfinite == NULL)
+              opt->nonfinite = mm_params_get_name (opt->params, mm_params_find (opt->params, name));
+          }
+      }
   opt->n_steps++;
   g_mutex_unlock (&opt->params_lock);
   return TRUE;
@@ -575,6 +624,21 @@ mm_optimizer_evaluate (MmOptimizer *opt,
   if (n_correct)
     *n_correct = mm_count_correct (mm_node_get_value (out), y);
   return TRUE;
+}
+
+void
+mm_optimizer_set_seed (MmOptimizer *opt,
+                       guint32      seed)
+{
+  g_return_if_fail (opt != NULL);
+  opt->seed = seed;
+}
+
+guint32
+mm_optimizer_get_seed (MmOptimizer *opt)
+{
+  g_return_val_if_fail (opt != NULL, 0);
+  return opt->seed;
 }
 
 void

@@ -79,13 +79,17 @@ typedef struct {
   MmNode   *l1_penalty;
   MmNode   *l2_penalty;
   MmNode   *loss;
-  MmParams *gradients;       /* ∂loss/∂parameter, same names and order as the parameters */
+  MmParams *gradients;       /* ∂loss/∂parameter, same names and order as the trained
+                              * parameters (buffers, MM_PARAM_BUFFER, have none) */
   MmTensor *targets;         /* as given to prepare_step */
   /* The numbers, kept when the graph is released: */
   float loss_value;
   float data_loss_value;
   float penalty_value;
   gsize n_correct;           /* rows whose largest output is the target class */
+  /* The buffers' values after this step (BatchNorm's running statistics),
+   * stored by perform_step; NULL when the network has none. */
+  MmParams *buffer_updates;
 } MmStepInfo;
 
 void        mm_step_info_free           (MmStepInfo              *info);
@@ -129,6 +133,10 @@ gboolean     mm_optimizer_set_param_penalties (MmOptimizer       *opt,
                                                double             l2,
                                                GError           **error);
 
+/* The step's graph is built in training mode (mm_module_construct_full):
+ * Dropout draws its masks from the optimizer's seed, the step number and the
+ * layer, BatchNorm uses the batch's statistics; perform_step then also
+ * stores the new running statistics. evaluate builds in eval mode. */
 MmStepInfo  *mm_optimizer_prepare_step  (MmOptimizer             *opt,
                                          MmTensor                *x,
                                          MmTensor                *y,
@@ -147,6 +155,12 @@ gboolean     mm_optimizer_evaluate      (MmOptimizer             *opt,
                                          double                  *loss,
                                          gsize                   *n_correct,
                                          GError                 **error);
+
+/* The seed of the random layers (Dropout); 0 until set. The same seed and
+ * the same batches give the same run. */
+void         mm_optimizer_set_seed      (MmOptimizer             *opt,
+                                         guint32                  seed);
+guint32      mm_optimizer_get_seed      (MmOptimizer             *opt);
 
 /* Changing the learning rate or other settings keeps the parameters and,
  * when the kind stays the same, the optimizer's state. */

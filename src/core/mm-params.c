@@ -32,8 +32,25 @@ mm_param_specs_add (GArray        *specs,
                     gsize          fan_in,
                     gsize          fan_out)
 {
-  MmParamSpec spec = { g_strdup (name), *shape, role, fan_in, fan_out };
+  MmParamSpec spec = { g_strdup (name), *shape, role, fan_in, fan_out, FALSE, 0.0f };
   g_array_append_val (specs, spec);
+}
+
+void
+mm_param_specs_add_constant (GArray        *specs,
+                             const char    *name,
+                             const MmShape *shape,
+                             MmParamRole    role,
+                             float          value)
+{
+  MmParamSpec spec = { g_strdup (name), *shape, role, 0, 0, TRUE, value };
+  g_array_append_val (specs, spec);
+}
+
+gboolean
+mm_param_role_is_trained (MmParamRole role)
+{
+  return role != MM_PARAM_BUFFER;
 }
 
 static const char *init_names[] = {
@@ -227,6 +244,14 @@ mm_params_init (GArray     *specs,
         {
           g_prefix_error (error, "Parameter %s: ", spec->name);
           return NULL;
+        }
+      /* No draws for these, so adding a layer with such specs leaves the
+       * random numbers of every other parameter as they were. */
+      if (spec->fixed_init || spec->role == MM_PARAM_BUFFER)
+        {
+          mm_tensor_fill (t, spec->fixed_init ? spec->init_value : 0.0f);
+          mm_params_set (params, spec->name, t);
+          continue;
         }
       switch (kind)
         {

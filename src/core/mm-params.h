@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 typedef enum {
   MM_PARAM_WEIGHT,   /* multiplies inputs: random initialisation, penalised by L1/L2 */
   MM_PARAM_BIAS,     /* added: zeros, not penalised unless asked */
+  /* Kept with the parameters and saved with them, but not trained: no
+   * gradient, never changed by the optimizer's rule, never penalised. The
+   * network itself reports their new values (BatchNorm's running mean and
+   * variance, updated after each training step). */
+  MM_PARAM_BUFFER,
 } MmParamRole;
 
 typedef struct {
@@ -23,6 +28,10 @@ typedef struct {
   MmParamRole role;
   gsize fan_in;      /* inputs feeding one output unit (for Xavier / He) */
   gsize fan_out;
+  /* With fixed_init the value starts as init_value whatever the weight
+   * initialiser (BatchNorm's scale γ = 1, its running variance = 1). */
+  gboolean fixed_init;
+  float init_value;
 } MmParamSpec;
 
 void     mm_param_spec_clear   (MmParamSpec *spec);
@@ -34,6 +43,14 @@ void     mm_param_specs_add    (GArray        *specs,
                                 MmParamRole    role,
                                 gsize          fan_in,
                                 gsize          fan_out);
+/* A spec whose every number starts as @value. */
+void     mm_param_specs_add_constant (GArray        *specs,
+                                      const char    *name,
+                                      const MmShape *shape,
+                                      MmParamRole    role,
+                                      float          value);
+/* The trained parameters: TRUE for weights and biases, FALSE for buffers. */
+gboolean mm_param_role_is_trained (MmParamRole  role);
 
 typedef enum {
   MM_INIT_XAVIER_UNIFORM, /* U(−a, a), a = √(6 / (fan_in + fan_out)): the seed's choice */
@@ -77,7 +94,8 @@ gsize       mm_params_count_values (MmParams     *params);
 gboolean    mm_params_all_finite (MmParams       *params,
                                   const char    **first_bad_name);
 
-/* Fresh values for @specs: weights by @weight_init, biases zero; one GRand
+/* Fresh values for @specs: weights by @weight_init, biases zero, specs with a
+ * fixed initial value that value (without drawing numbers); one GRand
  * seeded with @seed draws the values in spec order, so the same seed gives the
  * same numbers. */
 MmParams   *mm_params_init       (GArray         *specs,

@@ -195,6 +195,8 @@ mm_trainer_new (const MmTrainerConfig *config,
   if (t->opt == NULL || !mm_optimizer_set_penalties (t->opt, config->l1, config->l2,
                                                      config->penalize_biases, error))
     goto fail;
+  /* Dropout's masks come from the run's seed too: same seed, same run. */
+  mm_optimizer_set_seed (t->opt, config->seed);
   t->loader = mm_data_loader_new (config->train, config->batch_size, TRUE, config->seed,
                                   config->drop_last, error);
   if (t->loader == NULL)
