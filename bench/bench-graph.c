@@ -93,6 +93,7 @@ bench_orientation (MmNode       *root,
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
   g_autofree double *times = g_new (double, n_frames);
+  g_autofree double *per_zoom = g_new (double, n_frames);
   static const double zooms[] = { 0, 0.25, 0.5, 0.75, 1.0, 1.5 };
   gint64 t0 = g_get_monotonic_time ();
   double layout_s, fit, w, h, total = 0;
@@ -137,10 +138,11 @@ bench_orientation (MmNode       *root,
         }
       else
         {
-          /* Somewhere along the graph, as a pan would go. */
+          /* Centred on some node, as panning along the graph would be. */
+          MmGraphBox *b = mm_graph_layout_get_box (layout, g_rand_int_range (rand, 0, (gint32) n_boxes));
           vp.zoom = zoom;
-          vp.offset_x = -g_rand_double_range (rand, 0, MAX (0, w * zoom - WIDTH));
-          vp.offset_y = -g_rand_double_range (rand, 0, MAX (0, h * zoom - HEIGHT));
+          vp.offset_x = WIDTH / 2.0 - (b->x + b->width / 2) * zoom;
+          vp.offset_y = HEIGHT / 2.0 - (b->y + b->height / 2) * zoom;
         }
 
       start = g_get_monotonic_time ();
@@ -152,6 +154,21 @@ bench_orientation (MmNode       *root,
       total += times[f];
       cairo_destroy (cr);
     }
+  /* Each zoom level on its own: fitted, everything is on screen. */
+  printf ("%s: per zoom level (median of %u frames each):", left_to_right ? "left to right" : "top to bottom",
+          n_frames / (guint) G_N_ELEMENTS (zooms));
+  for (guint z = 0; z < G_N_ELEMENTS (zooms); z++)
+    {
+      guint k = 0;
+      for (guint f = z; f < n_frames; f += G_N_ELEMENTS (zooms))
+        per_zoom[k++] = times[f];
+      qsort (per_zoom, k, sizeof (double), cmp_double);
+      if (zooms[z] == 0)
+        printf (" fit (%.3f) %.2f ms", fit, per_zoom[k / 2]);
+      else
+        printf (", %.2f %.2f ms", zooms[z], per_zoom[k / 2]);
+    }
+  printf ("\n");
   qsort (times, n_frames, sizeof (double), cmp_double);
 
   printf ("%s: %u nodes, %u edges, %.0f × %.0f units\n",

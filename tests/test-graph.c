@@ -12,6 +12,8 @@
 #include <myml.h>
 #include <pango/pangocairo.h>
 #include <string.h>
+#include "mm-application.h"
+#include "mm-window.h"
 #include "mm-graph-page.h"
 #include "mm-graph-view.h"
 #include "mm-graph-layout.h"
@@ -730,6 +732,17 @@ test_page_network (void)
     }
   mm_graph_view_zoom_to_fit (view);
   save_png (GTK_WIDGET (view), "graph-view-network.png");
+  /* At 100 %, around the network's output: what a projector shows. */
+  {
+    MmNode *output = NULL;
+    for (guint i = 0; i < order->len; i++)
+      if (g_strcmp0 (mm_node_get_label (g_ptr_array_index (order, i)), "output") == 0)
+        output = g_ptr_array_index (order, i);
+    g_assert_nonnull (output);
+    mm_graph_view_set_zoom (view, 1.0);
+    mm_graph_view_scroll_to_node (view, output, FALSE);
+    save_png (GTK_WIDGET (view), "graph-view-network-100.png");
+  }
 
   /* A broken network: the view says why, nothing crashes. */
   mm_session_remove_layer (session, mm_session_get_n_layers (session) - 1);
@@ -744,13 +757,92 @@ test_page_network (void)
   g_object_unref (session);
 }
 
+/* ---- In the window -------------------------------------------------------------------- */
+
+static MmGraphPage *
+find_page (GtkWidget *widget)
+{
+  if (MM_IS_GRAPH_PAGE (widget))
+    return MM_GRAPH_PAGE (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      MmGraphPage *page = find_page (c);
+      if (page)
+        return page;
+    }
+  return NULL;
+}
+
+/* The page where the window puts it, at the projector's 1280 × 720. */
+static void
+test_window (void)
+{
+  g_autoptr(MmApplication) app = mm_application_new ();
+  MmWindow *win;
+  MmGraphPage *page;
+  MmBackpropStepper *stepper;
+  GtkWidget *stack;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  win = mm_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  WAIT_FOR (mm_session_get_data_state (mm_window_get_session (win)) != MM_DATA_STATE_LOADING);
+  page = find_page (GTK_WIDGET (win));
+  g_assert_nonnull (page);
+  stack = gtk_widget_get_ancestor (GTK_WIDGET (page), GTK_TYPE_STACK);
+  g_assert_nonnull (stack);
+  gtk_stack_set_visible_child (GTK_STACK (stack), gtk_widget_get_parent (GTK_WIDGET (page)));
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  stepper = mm_graph_page_get_stepper (page);
+
+  /* The network's graph is built when the page is shown. */
+  WAIT_FOR (mm_backprop_stepper_get_root (stepper) != NULL);
+  for (guint i = 0; i < mm_backprop_stepper_get_n_forward (stepper) + 5; i++)
+    gtk_widget_activate_action (GTK_WIDGET (page), "graph.step", NULL);
+  iterate (30);  /* the view glides to the current node */
+  save_png (GTK_WIDGET (win), "graph-window-network.png");
+
+  mm_graph_page_set_source (page, MM_GRAPH_SOURCE_LAB);
+  mm_backprop_stepper_run_to_end (stepper);
+  mm_graph_view_zoom_to_fit (mm_graph_page_get_view (page));
+  save_png (GTK_WIDGET (win), "graph-window-readme.png");
+
+  /* Back to the last step where a contribution is added to what came
+   * before (A or B receiving from its third consumer), at 100 %. */
+  {
+    guint p = mm_backprop_stepper_get_n_positions (stepper);
+
+    while (p > 0 && strstr (mm_backprop_stepper_get_explanation (stepper), "added to what came from") == NULL)
+      mm_backprop_stepper_seek (stepper, --p);
+    g_assert_cmpuint (p, >, mm_backprop_stepper_get_n_forward (stepper));
+    g_test_message ("step %u: %s", p, mm_backprop_stepper_get_explanation (stepper));
+    mm_graph_view_set_zoom (mm_graph_page_get_view (page), 1.0);
+    {
+      MmNode *current = mm_backprop_stepper_get_current (stepper);
+      MmNode *both[2] = { current, mm_node_get_input (current, 0) };
+      mm_graph_view_focus_nodes (mm_graph_page_get_view (page), 2, both);
+      iterate (40);  /* the view glides there */
+    }
+    save_png (GTK_WIDGET (win), "graph-window-readme-step.png");
+  }
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   /* The spiral demo whatever is installed: fast and the same everywhere. */
   g_setenv ("MYML_DEMO_TOY", "1", TRUE);
+  g_setenv ("MYML_NO_RESTORE", "1", FALSE);
   gtk_test_init (&argc, &argv, NULL);
+  {
+    g_autofree char *autosave = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                                  "test-graph-autosave.myml", NULL);
+    g_setenv ("MYML_AUTOSAVE", autosave, FALSE);
+  }
 
   g_test_add_func ("/graph/stepper/exact", test_stepper_exact);
   g_test_add_func ("/graph/stepper/back-and-again", test_stepper_back_and_again);
@@ -762,5 +854,6 @@ main (int    argc,
   g_test_add_func ("/graph/lab/refusals", test_lab_refusals);
   g_test_add_func ("/graph/page/walk", test_page_walk);
   g_test_add_func ("/graph/page/network", test_page_network);
+  g_test_add_func ("/graph/window", test_window);
   return g_test_run ();
 }

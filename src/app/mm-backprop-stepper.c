@@ -606,7 +606,14 @@ mark_graph (MmBackpropStepper *self)
                                    mm_graph_view_get_marks (self->view, input) | MM_GRAPH_MARK_INPUT);
       }
   if (current != NULL)
-    mm_graph_view_scroll_to_node (self->view, current, TRUE);
+    {
+      /* The current node and its inputs, if they fit on the screen. */
+      g_autoptr(GPtrArray) focus = g_ptr_array_new ();
+      g_ptr_array_add (focus, current);
+      for (guint i = 0; i < mm_node_get_n_inputs (current); i++)
+        g_ptr_array_add (focus, mm_node_get_input (current, i));
+      mm_graph_view_focus_nodes (self->view, focus->len, (MmNode **) focus->pdata);
+    }
 }
 
 /* ---- Updating the widgets --------------------------------------------------------------------- */

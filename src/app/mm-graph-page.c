@@ -17,6 +17,9 @@ struct _MmGraphPage {
   MmSession *session;
   MmGraphSource source;
   gboolean dirty;
+  gboolean syncing;
+  int side_set;             /* ≥ 0 once the divider was placed */
+  gboolean paned_moved;     /* by the user: keep it where it is */
   guint rebuild_id;
   char *network_message;
   MmNode *network_root;
@@ -310,8 +313,38 @@ panel_toggled (MmGraphPage *self)
 static void
 direction_toggled (MmGraphPage *self)
 {
+  if (self->syncing)
+    return;
   mm_graph_view_set_left_to_right (self->view,
                                    gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->direction_button)));
+}
+
+/* The view chose a direction by itself: show it on the button. */
+static void
+direction_changed (MmGraphPage *self)
+{
+  self->syncing = TRUE;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->direction_button),
+                                mm_graph_view_get_left_to_right (self->view));
+  self->syncing = FALSE;
+}
+
+/* The side panel keeps its smallest width (its width request) and the graph
+ * gets the rest, until the user drags the divider. */
+static void
+paned_max_changed (MmGraphPage *self)
+{
+  int max, now = gtk_paned_get_position (GTK_PANED (self->paned));
+
+  g_object_get (self->paned, "max-position", &max, NULL);
+  /* The paned keeps the side's width when it is resized (only the graph
+   * grows), so a divider left of the maximum means it was dragged. */
+  if (self->side_set >= 0 && max - now > 2)
+    self->paned_moved = TRUE;
+  if (self->paned_moved)
+    return;
+  gtk_paned_set_position (GTK_PANED (self->paned), max);
+  self->side_set = 1;
 }
 
 /* ---- Public ------------------------------------------------------------------------------------ */
@@ -524,6 +557,7 @@ mm_graph_page_init (MmGraphPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   self->dirty = TRUE;
+  self->side_set = -1;
   mm_backprop_stepper_set_graph_view (self->stepper, self->view);
   mm_expression_lab_set_graph_view (self->lab, self->view);
   gtk_widget_set_visible (self->lab_box, FALSE);
@@ -535,6 +569,8 @@ mm_graph_page_init (MmGraphPage *self)
   g_signal_connect_swapped (self->batch_adjustment, "value-changed", G_CALLBACK (batch_changed), self);
   g_signal_connect_swapped (self->direction_button, "toggled", G_CALLBACK (direction_toggled), self);
   g_signal_connect_swapped (self->panel_button, "toggled", G_CALLBACK (panel_toggled), self);
+  g_signal_connect_swapped (self->view, "notify::left-to-right", G_CALLBACK (direction_changed), self);
+  g_signal_connect_swapped (self->paned, "notify::max-position", G_CALLBACK (paned_max_changed), self);
   mm_graph_view_set_placeholder (self->view, _("The graph appears when the data is loaded."));
   show_node (self, NULL);
 }

@@ -16,12 +16,19 @@
 #define FIT_MAX 1.5
 #define ANIM_US (220 * 1000)
 #define CLICK_SLOP 4.0
+/* Graphs up to this size are laid out both ways at once, so that the view
+ * can show the direction that fits the window better. */
+#define AUTO_DIRECTION_MAX 300
+/* Stepping zooms in at least this far, so that the current box can be read. */
+#define READABLE_ZOOM 0.9
 
 struct _MmGraphView {
   GtkWidget parent_instance;
 
   GPtrArray *nodes;              /* what was asked for */
-  MmGraphLayout *layout;
+  MmGraphLayout *layouts[2];     /* top to bottom, left to right (built when needed) */
+  MmGraphLayout *layout;         /* the one shown */
+  gboolean auto_direction;       /* show whichever direction fits better */
   char *message;
   char *placeholder;
   MmNode *selected;
@@ -38,10 +45,10 @@ struct _MmGraphView {
   /* pointer, for zooming about it */
   double pointer_x, pointer_y;
   gboolean have_pointer;
-  /* animated pan */
+  /* animated pan and zoom: the graph point in the middle of the view, and the zoom */
   guint anim_id;
   gint64 anim_start;
-  double anim_from_x, anim_from_y, anim_to_x, anim_to_y;
+  double anim_from_cx, anim_from_cy, anim_from_zoom, anim_to_cx, anim_to_cy, anim_to_zoom;
 };
 
 G_DEFINE_FINAL_TYPE (MmGraphView, mm_graph_view, GTK_TYPE_WIDGET)
@@ -69,15 +76,22 @@ static guint signals[N_SIGNALS];
 #define LEGEND_HEIGHT 30.0
 
 static double
-fit_zoom (MmGraphView *self)
+fit_zoom_of (MmGraphView   *self,
+             MmGraphLayout *layout)
 {
   double w = gtk_widget_get_width (GTK_WIDGET (self));
   double h = gtk_widget_get_height (GTK_WIDGET (self)) - LEGEND_HEIGHT;
 
-  if (self->layout == NULL || w <= 0 || h <= 0)
+  if (layout == NULL || w <= 0 || h <= 0)
     return 1.0;
-  return MIN (FIT_MAX, MIN (w / mm_graph_layout_get_width (self->layout),
-                            h / mm_graph_layout_get_height (self->layout)));
+  return MIN (FIT_MAX, MIN (w / mm_graph_layout_get_width (layout),
+                            h / mm_graph_layout_get_height (layout)));
+}
+
+static double
+fit_zoom (MmGraphView *self)
+{
+  return fit_zoom_of (self, self->layout);
 }
 
 static double
@@ -116,15 +130,35 @@ zoom_about (MmGraphView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* In automatic mode, the direction whose layout is bigger on screen. */
+static void
+choose_direction (MmGraphView *self)
+{
+  gboolean lr;
+
+  if (!self->auto_direction || self->layouts[0] == NULL || self->layouts[1] == NULL ||
+      gtk_widget_get_width (GTK_WIDGET (self)) <= 0)
+    return;
+  /* Top to bottom unless left to right is clearly better. */
+  lr = fit_zoom_of (self, self->layouts[1]) > 1.1 * fit_zoom_of (self, self->layouts[0]);
+  if (lr == self->left_to_right)
+    return;
+  self->left_to_right = lr;
+  self->layout = self->layouts[lr];
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEFT_TO_RIGHT]);
+}
+
 static void
 apply_fit (MmGraphView *self)
 {
   double w = gtk_widget_get_width (GTK_WIDGET (self));
   double h = gtk_widget_get_height (GTK_WIDGET (self));
-  double zoom = fit_zoom (self);
+  double zoom;
 
+  choose_direction (self);
   if (self->layout == NULL)
     return;
+  zoom = fit_zoom (self);
   stop_animation (self);
   self->offset_x = (w - mm_graph_layout_get_width (self->layout) * zoom) / 2;
   self->offset_y = (h - LEGEND_HEIGHT - mm_graph_layout_get_height (self->layout) * zoom) / 2;
@@ -138,37 +172,64 @@ apply_fit (MmGraphView *self)
 
 /* ---- Layout ---------------------------------------------------------------------- */
 
+static MmGraphLayout *
+build_layout (MmGraphView *self,
+              gboolean     left_to_right)
+{
+  g_autoptr(GError) error = NULL;
+  MmGraphLayout *layout;
+
+  layout = mm_graph_layout_new (self->nodes->len, (MmNode **) self->nodes->pdata,
+                                gtk_widget_get_pango_context (GTK_WIDGET (self)),
+                                left_to_right, &error);
+  if (layout == NULL)
+    {
+      g_free (self->message);
+      self->message = g_strdup (error->message);
+    }
+  return layout;
+}
+
+/* What the boxes of @from show, onto the boxes of @to. */
+static void
+copy_state (MmGraphLayout *from,
+            MmGraphLayout *to)
+{
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (from); i++)
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (from, i);
+      gint k = mm_graph_layout_find (to, b->node);
+
+      if (k < 0)
+        continue;
+      mm_graph_layout_set_marks (to, k, b->marks);
+      for (guint line = MM_GRAPH_LINE_VALUE; line <= MM_GRAPH_LINE_GRADIENT; line++)
+        mm_graph_layout_set_note (to, k, line, pango_layout_get_text (b->lines[line]));
+    }
+}
+
 static void
 relayout (MmGraphView *self)
 {
-  g_autoptr(GError) error = NULL;
-  MmGraphLayout *old = self->layout;
-  MmGraphLayout *layout = NULL;
-
   g_clear_pointer (&self->message, g_free);
+  g_clear_pointer (&self->layouts[0], mm_graph_layout_free);
+  g_clear_pointer (&self->layouts[1], mm_graph_layout_free);
+  self->layout = NULL;
   if (self->nodes->len > 0)
     {
-      layout = mm_graph_layout_new (self->nodes->len, (MmNode **) self->nodes->pdata,
-                                    gtk_widget_get_pango_context (GTK_WIDGET (self)),
-                                    self->left_to_right, &error);
-      if (layout == NULL)
-        self->message = g_strdup (error->message);
-    }
+      gboolean lr = self->auto_direction ? FALSE : self->left_to_right;
 
-  /* Keep what the boxes showed. */
-  if (old != NULL && layout != NULL)
-    for (guint i = 0; i < mm_graph_layout_get_n_boxes (old); i++)
-      {
-        MmGraphBox *b = mm_graph_layout_get_box (old, i);
-        gint k = mm_graph_layout_find (layout, b->node);
-        if (k < 0)
-          continue;
-        mm_graph_layout_set_marks (layout, k, b->marks);
-        for (guint line = MM_GRAPH_LINE_VALUE; line <= MM_GRAPH_LINE_GRADIENT; line++)
-          mm_graph_layout_set_note (layout, k, line, pango_layout_get_text (b->lines[line]));
-      }
-  g_clear_pointer (&self->layout, mm_graph_layout_free);
-  self->layout = layout;
+      self->layouts[lr] = build_layout (self, lr);
+      if (self->layouts[lr] != NULL && self->auto_direction &&
+          mm_graph_layout_get_n_boxes (self->layouts[lr]) <= AUTO_DIRECTION_MAX)
+        self->layouts[!lr] = build_layout (self, !lr);
+      self->layout = self->layouts[lr];
+      if (self->left_to_right != lr)
+        {
+          self->left_to_right = lr;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEFT_TO_RIGHT]);
+        }
+    }
   self->auto_fit = TRUE;
   apply_fit (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -186,7 +247,6 @@ mm_graph_view_set_nodes (MmGraphView    *self,
   for (guint i = 0; i < n_nodes; i++)
     if (nodes[i] != NULL)
       g_ptr_array_add (self->nodes, mm_node_ref (nodes[i]));
-  g_clear_pointer (&self->layout, mm_graph_layout_free);
   if (self->selected != NULL)
     {
       g_clear_pointer (&self->selected, mm_node_unref);
@@ -242,11 +302,48 @@ mm_graph_view_set_left_to_right (MmGraphView *self,
 {
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
   left_to_right = !!left_to_right;
+  self->auto_direction = FALSE;
   if (self->left_to_right == left_to_right)
     return;
   self->left_to_right = left_to_right;
-  relayout (self);
+  if (self->nodes->len > 0 && self->layouts[left_to_right] == NULL)
+    {
+      self->layouts[left_to_right] = build_layout (self, left_to_right);
+      if (self->layouts[left_to_right] && self->layouts[!left_to_right])
+        copy_state (self->layouts[!left_to_right], self->layouts[left_to_right]);
+    }
+  self->layout = self->layouts[left_to_right];
+  self->auto_fit = TRUE;
+  apply_fit (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEFT_TO_RIGHT]);
+}
+
+gboolean
+mm_graph_view_get_auto_direction (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), FALSE);
+  return self->auto_direction;
+}
+
+void
+mm_graph_view_set_auto_direction (MmGraphView *self,
+                                  gboolean     auto_direction)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  auto_direction = !!auto_direction;
+  if (self->auto_direction == auto_direction)
+    return;
+  self->auto_direction = auto_direction;
+  if (auto_direction && self->nodes->len > 0 && self->layouts[!self->left_to_right] == NULL &&
+      self->layout != NULL && mm_graph_layout_get_n_boxes (self->layout) <= AUTO_DIRECTION_MAX)
+    {
+      gboolean other = !self->left_to_right;
+      self->layouts[other] = build_layout (self, other);
+      if (self->layouts[other])
+        copy_state (self->layout, self->layouts[other]);
+    }
+  if (self->auto_fit)
+    apply_fit (self);
 }
 
 /* ---- Zoom and pan ------------------------------------------------------------------ */
@@ -298,12 +395,20 @@ animate_tick (GtkWidget     *widget,
 {
   MmGraphView *self = MM_GRAPH_VIEW (widget);
   double t = (gdk_frame_clock_get_frame_time (clock) - self->anim_start) / (double) ANIM_US;
-  double e;
+  double e, cx, cy, zoom;
 
   t = CLAMP (t, 0, 1);
   e = 1 - pow (1 - t, 3);  /* ease out */
-  self->offset_x = self->anim_from_x + (self->anim_to_x - self->anim_from_x) * e;
-  self->offset_y = self->anim_from_y + (self->anim_to_y - self->anim_from_y) * e;
+  zoom = self->anim_from_zoom + (self->anim_to_zoom - self->anim_from_zoom) * e;
+  cx = self->anim_from_cx + (self->anim_to_cx - self->anim_from_cx) * e;
+  cy = self->anim_from_cy + (self->anim_to_cy - self->anim_from_cy) * e;
+  self->offset_x = gtk_widget_get_width (widget) / 2.0 - cx * zoom;
+  self->offset_y = gtk_widget_get_height (widget) / 2.0 - cy * zoom;
+  if (zoom != self->zoom)
+    {
+      self->zoom = zoom;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+    }
   gtk_widget_queue_draw (widget);
   if (t >= 1)
     {
@@ -313,50 +418,122 @@ animate_tick (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
+/* Moves (smoothly when @animate) so that graph point (cx, cy) is in the
+ * middle of the view at @zoom. */
+static void
+move_to (MmGraphView *self,
+         double       cx,
+         double       cy,
+         double       zoom,
+         gboolean     animate)
+{
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  self->auto_fit = FALSE;
+  stop_animation (self);
+  if (!animate || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->offset_x = w / 2 - cx * zoom;
+      self->offset_y = h / 2 - cy * zoom;
+      if (zoom != self->zoom)
+        {
+          self->zoom = zoom;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+        }
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  self->anim_from_zoom = self->zoom;
+  self->anim_from_cx = (w / 2 - self->offset_x) / self->zoom;
+  self->anim_from_cy = (h / 2 - self->offset_y) / self->zoom;
+  self->anim_to_zoom = zoom;
+  self->anim_to_cx = cx;
+  self->anim_to_cy = cy;
+  self->anim_start = gdk_frame_clock_get_frame_time (gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->anim_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), animate_tick, NULL, NULL);
+}
+
+/* Moves so that @want (graph units) is in view at a zoom of at least
+ * @min_zoom_wanted; if it is too big for that, @must (inside it) is. */
+static void
+show_rect (MmGraphView           *self,
+           const graphene_rect_t *want,
+           const graphene_rect_t *must,
+           double                 min_zoom_wanted,
+           gboolean               animate)
+{
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self)) - LEGEND_HEIGHT;
+  const double margin = 24;
+  gboolean moving = self->anim_id != 0;
+  double zoom_now = moving ? self->anim_to_zoom : self->zoom;
+  double zoom = MAX (zoom_now, min_zoom_wanted);
+  double ox, oy, x0, y0, x1, y1;
+  const graphene_rect_t *r = want;
+
+  if (w <= 0 || h <= 0)
+    return;
+  if (want->size.width * zoom > w - 2 * margin || want->size.height * zoom > h - 2 * margin)
+    r = must;
+  /* Where it is now (an animation counts where it ends). */
+  ox = moving ? w / 2 - self->anim_to_cx * zoom_now : self->offset_x;
+  oy = moving ? (h + LEGEND_HEIGHT) / 2 - self->anim_to_cy * zoom_now : self->offset_y;
+  x0 = r->origin.x * zoom_now + ox;
+  y0 = r->origin.y * zoom_now + oy;
+  x1 = x0 + r->size.width * zoom_now;
+  y1 = y0 + r->size.height * zoom_now;
+  if (zoom == zoom_now && x0 >= margin && y0 >= margin && x1 <= w - margin && y1 <= h - margin)
+    return;
+  move_to (self, r->origin.x + r->size.width / 2, r->origin.y + r->size.height / 2 + LEGEND_HEIGHT / 2 / zoom,
+           zoom, animate);
+}
+
+static gboolean
+box_rect (MmGraphView     *self,
+          MmNode          *node,
+          graphene_rect_t *rect)
+{
+  gint i;
+  MmGraphBox *b;
+
+  if (self->layout == NULL || node == NULL)
+    return FALSE;
+  i = mm_graph_layout_find (self->layout, node);
+  if (i < 0)
+    return FALSE;
+  b = mm_graph_layout_get_box (self->layout, i);
+  graphene_rect_init (rect, b->x, b->y, b->width, b->height);
+  return TRUE;
+}
+
 void
 mm_graph_view_scroll_to_node (MmGraphView *self,
                               MmNode      *node,
                               gboolean     animate)
 {
-  double w = gtk_widget_get_width (GTK_WIDGET (self));
-  double h = gtk_widget_get_height (GTK_WIDGET (self));
-  const double margin = 24;
-  MmGraphBox *b;
-  double x0, y0, x1, y1, tx, ty;
-  gint i;
+  graphene_rect_t r;
 
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (self->layout == NULL || node == NULL || w <= 0 || h <= 0)
-    return;
-  i = mm_graph_layout_find (self->layout, node);
-  if (i < 0)
-    return;
-  b = mm_graph_layout_get_box (self->layout, i);
-  x0 = b->x * self->zoom + self->offset_x;
-  y0 = b->y * self->zoom + self->offset_y;
-  x1 = x0 + b->width * self->zoom;
-  y1 = y0 + b->height * self->zoom;
-  if (x0 >= margin && y0 >= margin && x1 <= w - margin && y1 <= h - margin)
-    return;
+  if (box_rect (self, node, &r))
+    show_rect (self, &r, &r, 0, animate);
+}
 
-  /* Centre the box. */
-  tx = w / 2 - (b->x + b->width / 2) * self->zoom;
-  ty = h / 2 - (b->y + b->height / 2) * self->zoom;
-  self->auto_fit = FALSE;
-  stop_animation (self);
-  if (!animate || !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      self->offset_x = tx;
-      self->offset_y = ty;
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-      return;
-    }
-  self->anim_from_x = self->offset_x;
-  self->anim_from_y = self->offset_y;
-  self->anim_to_x = tx;
-  self->anim_to_y = ty;
-  self->anim_start = gdk_frame_clock_get_frame_time (gtk_widget_get_frame_clock (GTK_WIDGET (self)));
-  self->anim_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), animate_tick, NULL, NULL);
+void
+mm_graph_view_focus_nodes (MmGraphView    *self,
+                           guint           n_nodes,
+                           MmNode * const *nodes)
+{
+  graphene_rect_t first, all, r;
+
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (n_nodes == 0 || !box_rect (self, nodes[0], &first))
+    return;
+  all = first;
+  for (guint i = 1; i < n_nodes; i++)
+    if (box_rect (self, nodes[i], &r))
+      graphene_rect_union (&all, &r, &all);
+  show_rect (self, &all, &first, MIN (READABLE_ZOOM, ZOOM_MAX), TRUE);
 }
 
 void
@@ -402,16 +579,19 @@ set_selected_mark (MmGraphView *self,
                    MmNode      *node,
                    gboolean     on)
 {
-  gint i;
-
-  if (self->layout == NULL || node == NULL)
+  if (node == NULL)
     return;
-  i = mm_graph_layout_find (self->layout, node);
-  if (i >= 0)
+  for (int k = 0; k < 2; k++)
     {
-      MmGraphBox *b = mm_graph_layout_get_box (self->layout, i);
-      mm_graph_layout_set_marks (self->layout, i, on ? (b->marks | MM_GRAPH_MARK_SELECTED)
-                                                     : (b->marks & ~MM_GRAPH_MARK_SELECTED));
+      MmGraphLayout *layout = self->layouts[k];
+      gint i = layout ? mm_graph_layout_find (layout, node) : -1;
+
+      if (i >= 0)
+        {
+          MmGraphBox *b = mm_graph_layout_get_box (layout, i);
+          mm_graph_layout_set_marks (layout, i, on ? (b->marks | MM_GRAPH_MARK_SELECTED)
+                                                   : (b->marks & ~MM_GRAPH_MARK_SELECTED));
+        }
     }
 }
 
@@ -438,21 +618,26 @@ mm_graph_view_set_marks (MmGraphView *self,
                          MmNode      *node,
                          guint        marks)
 {
-  gint i;
-  MmGraphBox *b;
-
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (self->layout == NULL || node == NULL)
+  if (node == NULL)
     return;
-  i = mm_graph_layout_find (self->layout, node);
-  if (i < 0)
-    return;
-  b = mm_graph_layout_get_box (self->layout, i);
-  marks = (marks & ~MM_GRAPH_MARK_SELECTED) | (b->marks & MM_GRAPH_MARK_SELECTED);
-  if (b->marks == marks)
-    return;
-  mm_graph_layout_set_marks (self->layout, i, marks);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  for (int k = 0; k < 2; k++)
+    {
+      MmGraphLayout *layout = self->layouts[k];
+      gint i = layout ? mm_graph_layout_find (layout, node) : -1;
+      MmGraphBox *b;
+      guint m;
+
+      if (i < 0)
+        continue;
+      b = mm_graph_layout_get_box (layout, i);
+      m = (marks & ~MM_GRAPH_MARK_SELECTED) | (b->marks & MM_GRAPH_MARK_SELECTED);
+      if (b->marks != m)
+        {
+          mm_graph_layout_set_marks (layout, i, m);
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+        }
+    }
 }
 
 guint
@@ -474,15 +659,17 @@ mm_graph_view_set_note (MmGraphView *self,
                         guint        line,
                         const char  *text)
 {
-  gint i;
-
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (self->layout == NULL || node == NULL)
+  if (node == NULL)
     return;
-  i = mm_graph_layout_find (self->layout, node);
-  if (i < 0)
-    return;
-  mm_graph_layout_set_note (self->layout, i, line, text);
+  for (int k = 0; k < 2; k++)
+    {
+      MmGraphLayout *layout = self->layouts[k];
+      gint i = layout ? mm_graph_layout_find (layout, node) : -1;
+
+      if (i >= 0)
+        mm_graph_layout_set_note (layout, i, line, text);
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -490,14 +677,17 @@ void
 mm_graph_view_clear_marks (MmGraphView *self)
 {
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (self->layout == NULL)
-    return;
-  for (guint i = 0; i < mm_graph_layout_get_n_boxes (self->layout); i++)
+  for (int k = 0; k < 2; k++)
     {
-      MmGraphBox *b = mm_graph_layout_get_box (self->layout, i);
-      mm_graph_layout_set_marks (self->layout, i, b->marks & MM_GRAPH_MARK_SELECTED);
-      mm_graph_layout_set_note (self->layout, i, MM_GRAPH_LINE_VALUE, NULL);
-      mm_graph_layout_set_note (self->layout, i, MM_GRAPH_LINE_GRADIENT, NULL);
+      MmGraphLayout *layout = self->layouts[k];
+
+      for (guint i = 0; layout && i < mm_graph_layout_get_n_boxes (layout); i++)
+        {
+          MmGraphBox *b = mm_graph_layout_get_box (layout, i);
+          mm_graph_layout_set_marks (layout, i, b->marks & MM_GRAPH_MARK_SELECTED);
+          mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_VALUE, NULL);
+          mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_GRADIENT, NULL);
+        }
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -826,7 +1016,9 @@ mm_graph_view_finalize (GObject *object)
 {
   MmGraphView *self = MM_GRAPH_VIEW (object);
 
-  g_clear_pointer (&self->layout, mm_graph_layout_free);
+  g_clear_pointer (&self->layouts[0], mm_graph_layout_free);
+  g_clear_pointer (&self->layouts[1], mm_graph_layout_free);
+  self->layout = NULL;
   g_clear_pointer (&self->nodes, g_ptr_array_unref);
   g_clear_pointer (&self->selected, mm_node_unref);
   g_clear_pointer (&self->message, g_free);
@@ -922,6 +1114,7 @@ mm_graph_view_init (MmGraphView *self)
   self->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
   self->zoom = 1.0;
   self->auto_fit = TRUE;
+  self->auto_direction = TRUE;
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 

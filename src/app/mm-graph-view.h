@@ -34,9 +34,15 @@ const char    *mm_graph_view_get_message       (MmGraphView    *self);
 void           mm_graph_view_set_placeholder   (MmGraphView    *self,
                                                 const char     *text);
 
+/* The direction shown. Setting it turns the automatic choice off. */
 gboolean       mm_graph_view_get_left_to_right (MmGraphView    *self);
 void           mm_graph_view_set_left_to_right (MmGraphView    *self,
                                                 gboolean        left_to_right);
+/* On by default: graphs of up to 300 nodes are laid out both ways and the
+ * direction that shows them bigger in the view is chosen when fitting. */
+gboolean       mm_graph_view_get_auto_direction (MmGraphView   *self);
+void           mm_graph_view_set_auto_direction (MmGraphView   *self,
+                                                 gboolean       auto_direction);
 
 double         mm_graph_view_get_zoom          (MmGraphView    *self);
 /* Zooms about the middle of the view. */
@@ -51,6 +57,12 @@ void           mm_graph_view_zoom_to_fit       (MmGraphView    *self);
 void           mm_graph_view_scroll_to_node    (MmGraphView    *self,
                                                 MmNode         *node,
                                                 gboolean        animate);
+/* Pans and, if needed, zooms in to a readable size (animated) so that the
+ * boxes of @nodes are in view, or at least the first one's if they do not
+ * fit: what stepping does (the current node and its inputs). */
+void           mm_graph_view_focus_nodes       (MmGraphView    *self,
+                                                guint           n_nodes,
+                                                MmNode * const *nodes);
 /* Graph units → widget coordinates, for tests and tooltips. */
 void           mm_graph_view_graph_to_widget   (MmGraphView    *self,
                                                 double          gx,
