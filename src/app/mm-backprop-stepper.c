@@ -83,6 +83,56 @@ parse_permutation (MmNode *node,
   return k == n;
 }
 
+/* "a×b" right after @key in @text (@key NULL: after the first space). */
+static gboolean
+read_pair (const char *text,
+           const char *key,
+           gsize      *a,
+           gsize      *b)
+{
+  const char *p = key ? strstr (text, key) : strchr (text, ' ');
+  char *end;
+
+  if (p == NULL)
+    return FALSE;
+  p += key ? strlen (key) : 0;
+  while (*p == ' ')
+    p++;
+  *a = (gsize) g_ascii_strtoull (p, &end, 10);
+  if (end == p || !g_str_has_prefix (end, "×"))
+    return FALSE;
+  p = end + strlen ("×");
+  *b = (gsize) g_ascii_strtoull (p, &end, 10);
+  return end != p;
+}
+
+/* A pooling node's kernel and settings, from its description
+ * "MaxPool2d 2×2 stride 1×1 padding 1×1" (stride, padding and dilation only
+ * when not the defaults): the core has no getter for them. */
+static MmNode *
+clone_pool (MmNode  *node,
+            MmNode  *x,
+            GError **error)
+{
+  g_autofree char *text = mm_node_describe (node);
+  MmConv2dSettings settings;
+  gsize kh, kw;
+
+  mm_conv2d_settings_init (&settings, 0, 0, 1);
+  if (!read_pair (text, NULL, &kh, &kw))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("The numerical check cannot read the settings of “%s”"), text);
+      return NULL;
+    }
+  read_pair (text, "stride", &settings.stride[0], &settings.stride[1]);
+  read_pair (text, "padding", &settings.padding[0], &settings.padding[1]);
+  read_pair (text, "dilation", &settings.dilation[0], &settings.dilation[1]);
+  if (g_str_equal (mm_node_get_type_name (node), "MaxPool2d"))
+    return mm_max_pool2d_new (x, kh, kw, &settings, error);
+  return mm_avg_pool2d_new (x, kh, kw, &settings, error);
+}
+
 static MmNode *
 clone_op (MmNode         *node,
           MmNode * const *inputs,
@@ -109,6 +159,35 @@ clone_op (MmNode         *node,
     return mm_softmax_new (inputs[0], error);
   if (g_str_equal (type, "LogSoftmax"))
     return mm_log_softmax_new (inputs[0], error);
+  if (mm_node_is_conv2d (node))
+    {
+      MmConv2dSettings settings;
+      mm_conv2d_get_settings (node, &settings);
+      return mm_conv2d_new (inputs[0], inputs[1], n > 2 ? inputs[2] : NULL, &settings, error);
+    }
+  if (mm_node_is_pool2d (node))
+    return clone_pool (node, inputs[0], error);
+  if (mm_node_is_dropout (node))
+    {
+      /* The same mask, as a constant: X ⊙ (M / (1 − p)). */
+      g_autoptr(MmTensor) scale = mm_tensor_copy (mm_dropout_get_mask (node));
+      g_autoptr(MmNode) mask = NULL;
+      float keep = (float) (1.0 - mm_dropout_get_p (node));
+
+      for (gsize i = 0; i < scale->size; i++)
+        scale->data[i] /= keep;
+      mask = mm_constant_new (scale);
+      return mm_binary_new (MM_OP_MUL, inputs[0], mask, error);
+    }
+  if (mm_node_is_batch_norm (node))
+    {
+      /* eps is only in the description ("…, eps=1e-05"). */
+      g_autofree char *text = mm_node_describe (node);
+      const char *e = strstr (text, "eps=");
+      double eps = e ? g_ascii_strtod (e + 4, NULL) : 1e-5;
+      return mm_batch_norm_new (inputs[0], inputs[1], inputs[2], n > 3 ? inputs[3] : NULL,
+                                n > 4 ? inputs[4] : NULL, eps, error);
+    }
   if (g_str_equal (type, "Permute"))
     {
       guint perm[MM_MAX_DIMS];
@@ -921,7 +1000,7 @@ run_check (MmBackpropStepper *self)
       g_autofree char *a = g_strdup_printf ("%.2e", abs_err);
 
       self->check_text =
-        g_strdup_printf (_("∂L/∂%s by central differences at %u of %" G_GSIZE_FORMAT " entries: "
+        g_strdup_printf (_("∂L/∂%s by central differences at %u of %zu entries: "
                            "largest relative error %s (absolute %s) against the backward pass. %s"),
                          name, checked, n, r, a,
                          rel < 1e-2 ? _("They agree.")

@@ -135,7 +135,7 @@ parse_values (const char    *text,
     {
       g_autofree char *s = mm_shape_to_string (shape);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%u numbers typed, but shape %s holds %" G_GSIZE_FORMAT), values->len, s, want);
+                   _("%u numbers typed, but shape %s holds %zu"), values->len, s, want);
       return FALSE;
     }
   *out = (float *) g_array_free (g_steal_pointer (&values), FALSE);

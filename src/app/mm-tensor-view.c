@@ -224,7 +224,7 @@ show_stats (MmTensorView *self)
   s_mean = mm_tensor_format_number (mean);
   s_std = mm_tensor_format_number (sqrt (var));
   /* Translators: statistics of a tensor: its shape, number of values, min, max, mean, standard deviation, NaN count */
-  text = g_strdup_printf (_("%s, %" G_GSIZE_FORMAT " values · min %s · max %s · mean %s · std %s · NaN %" G_GSIZE_FORMAT "%s"),
+  text = g_strdup_printf (_("%s, %zu values · min %s · max %s · mean %s · std %s · NaN %zu%s"),
                           shape, t->size, s_lo, s_hi, s_mean, s_std, nan,
                           inf ? _(" · some infinite") : "");
   gtk_label_set_text (GTK_LABEL (self->stats_label), text);
@@ -499,7 +499,7 @@ show_picture (MmTensorView *self,
                             0, (double) self->n_slices - 1, 1, 1, 0);
   gtk_widget_set_visible (self->slice_row, self->n_slices > 1);
   {
-    g_autofree char *total = g_strdup_printf (_("of %" G_GSIZE_FORMAT " (from 0)"), self->n_slices);
+    g_autofree char *total = g_strdup_printf (_("of %zu (from 0)"), self->n_slices);
     gtk_label_set_text (GTK_LABEL (self->slice_total), total);
   }
   gtk_widget_queue_draw (self->area);
