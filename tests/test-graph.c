@@ -11,6 +11,7 @@
 #include <gtk/gtk.h>
 #include <myml.h>
 #include <pango/pangocairo.h>
+#include <math.h>
 #include <string.h>
 #include "mm-application.h"
 #include "mm-window.h"
@@ -296,6 +297,99 @@ test_rebuild (void)
   g_assert_true (g_ptr_array_find (order, mm_expression_lab_find (lab, "A"), NULL));
   g_assert_true (g_ptr_array_find (order, mm_expression_lab_find (lab, "A_sin"), NULL));
   g_assert_false (g_ptr_array_find (order, mm_expression_lab_find (lab, "AB"), NULL));
+}
+
+/* The newer node types rebuild too: Conv2d, pooling, Dropout, BatchNorm. */
+static MmNode *
+labelled_random (const char  *label,
+                 guint        ndim,
+                 const gsize *dims,
+                 GRand       *rand)
+{
+  g_autoptr(MmTensor) t = mm_tensor_new_dims (ndim, dims, NULL);
+  mm_tensor_fill_uniform (t, rand, -1, 1);
+  return mm_constant_new_labelled (t, label);
+}
+
+/* input → Conv2d → [MaxPool2d 2×2 stride 1] → AvgPool2d 2×2 → Dropout →
+ * BatchNorm (batch statistics) → Σ coef ⊙ (·). */
+static MmNode *
+small_cnn (gboolean  with_max,
+           MmNode  **params)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  const gsize xd[] = { 2, 1, 6, 6 }, wd[] = { 2, 1, 3, 3 }, cd[] = { 2 };
+  g_autoptr(MmNode) x = labelled_random ("input", 4, xd, rand);
+  MmNode *w = labelled_random ("conv.weight", 4, wd, rand);
+  MmNode *b = labelled_random ("conv.bias", 1, cd, rand);
+  MmNode *gamma = labelled_random ("bn.weight", 1, cd, rand);
+  MmNode *beta = labelled_random ("bn.bias", 1, cd, rand);
+  g_autoptr(MmNode) conv = NULL, pool = NULL, avg = NULL, drop = NULL, bn = NULL, coef = NULL, prod = NULL;
+  MmConv2dSettings settings, pooling;
+  g_autoptr(GError) error = NULL;
+
+  mm_conv2d_settings_init (&settings, 1, 1, 1);
+  mm_conv2d_settings_init (&pooling, 1, 0, 1);
+  conv = mm_conv2d_new (x, w, b, &settings, &error);
+  g_assert_no_error (error);
+  pool = with_max ? mm_max_pool2d_new (conv, 2, 2, &pooling, &error) : mm_node_ref (conv);
+  g_assert_no_error (error);
+  avg = mm_avg_pool2d_new (pool, 2, 2, NULL, &error);
+  g_assert_no_error (error);
+  drop = mm_dropout_new (avg, 0.25, 99, &error);
+  g_assert_no_error (error);
+  bn = mm_batch_norm_new (drop, gamma, beta, NULL, NULL, 1e-3, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(MmTensor) c = mm_tensor_new (mm_node_get_shape (bn), NULL);
+    mm_tensor_fill_uniform (c, rand, -1, 1);
+    coef = mm_constant_new_labelled (c, "coef");
+  }
+  prod = mm_binary_new (MM_OP_MUL, bn, coef, &error);
+  g_assert_no_error (error);
+  params[0] = w;
+  params[1] = b;
+  params[2] = gamma;
+  params[3] = beta;
+  return mm_sum_all_new (prod);
+}
+
+static void
+test_rebuild_cnn (void)
+{
+  MmBackpropStepper *stepper = MM_BACKPROP_STEPPER (g_object_ref_sink (mm_backprop_stepper_new ()));
+  g_autoptr(GError) error = NULL;
+
+  for (int with_max = 1; with_max >= 0; with_max--)
+    {
+      MmNode *params[4];
+      g_autoptr(MmNode) root = small_cnn (with_max, params);
+
+      /* The same constant again: the same number comes out (the dropout
+       * mask multiplies in another order, hence not bit for bit). */
+      {
+        g_autoptr(MmTensor) same = mm_tensor_copy (mm_node_get_value (params[0]));
+        g_autoptr(MmNode) copy = mm_graph_rebuild_with (root, params[0], same, &error);
+        float a = mm_tensor_item (mm_node_get_value (copy)), b = mm_tensor_item (mm_node_get_value (root));
+        g_assert_no_error (error);
+        g_assert_cmpfloat (fabsf (a - b), <=, 1e-5f * MAX (1.0f, fabsf (b)));
+      }
+
+      /* Finite differences agree (without the max pool, whose kinks a step
+       * of 10⁻² can cross). */
+      mm_backprop_stepper_set_root (stepper, root);
+      for (guint i = 0; !with_max && i < G_N_ELEMENTS (params); i++)
+        {
+          double rel = 1;
+          g_assert_true (mm_backprop_stepper_check_numerically (stepper, params[i], 64, &rel, NULL, NULL, &error));
+          g_assert_no_error (error);
+          g_test_message ("CNN, %s: relative error %.3g", mm_node_get_label (params[i]), rel);
+          g_assert_cmpfloat (rel, <, 2e-2);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (params); i++)
+        mm_node_unref (params[i]);
+    }
+  g_object_unref (stepper);
 }
 
 /* ---- Layout and hit-testing ---------------------------------------------------------------- */
@@ -848,6 +942,7 @@ main (int    argc,
   g_test_add_func ("/graph/stepper/back-and-again", test_stepper_back_and_again);
   g_test_add_func ("/graph/stepper/numerical-check", test_numerical_check);
   g_test_add_func ("/graph/stepper/rebuild", test_rebuild);
+  g_test_add_func ("/graph/stepper/rebuild-cnn", test_rebuild_cnn);
   g_test_add_func ("/graph/layout/seed", test_layout_seed);
   g_test_add_func ("/graph/view/hit-test", test_view_hit);
   g_test_add_func ("/graph/tensor-view", test_tensor_view);
