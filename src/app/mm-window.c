@@ -8,6 +8,7 @@
 #include "mm-sample-grid.h"
 #include "mm-confusion-view.h"
 #include "mm-plot.h"
+#include "mm-settings.h"
 #include "mm-graph-page.h"
 
 #include <glib/gi18n.h>
@@ -51,6 +52,7 @@ struct _MmWindow {
   GtkWidget *toast_label;
   GtkWidget *restore_revealer;
   GMenu *primary_menu;
+  GSettings *settings;          /* NULL when the schema is not installed */
   char *project_path;
   guint autosave_id;
   gboolean closing_confirmed;
@@ -803,6 +805,8 @@ classroom_changed (GSimpleAction *action,
   double scale = on ? 1.6 : 1.0;
 
   g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "classroom-mode", on);
   if (on)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self), "classroom");
@@ -1074,6 +1078,18 @@ close_request (GtkWindow *window)
   /* Stop the worker before the widgets go (it finishes its batch and ends),
    * and keep everything in the autosave. */
   mm_session_stop (self->session);
+  if (self->settings != NULL)
+    {
+      int w, h;
+      gtk_window_get_default_size (window, &w, &h);
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+      if (!gtk_window_is_maximized (window) && !gtk_window_is_fullscreen (window) && w > 0 && h > 0)
+        {
+          g_settings_set_int (self->settings, "window-width", w);
+          g_settings_set_int (self->settings, "window-height", h);
+        }
+      g_settings_set_string (self->settings, "last-project", self->project_path ? self->project_path : "");
+    }
   if (mm_session_is_dirty (self->session))
     autosave (self);
   return FALSE;
@@ -1094,6 +1110,7 @@ mm_window_dispose (GObject *object)
   g_clear_pointer (&self->last_problem_toast, g_free);
   g_clear_pointer (&self->project_path, g_free);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
+  g_clear_object (&self->settings);
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MM_TYPE_WINDOW);
   G_OBJECT_CLASS (mm_window_parent_class)->dispose (object);
@@ -1165,6 +1182,23 @@ mm_window_init (MmWindow *self)
   g_signal_connect_swapped (self->session, "notice", G_CALLBACK (session_notice), self);
   g_signal_connect_swapped (self->session, "dirty-changed", G_CALLBACK (update_title), self);
   self->autosave_id = g_timeout_add_seconds (60, autosave_tick, self);
+
+  /* Remembered between runs when the settings schema is installed (or
+   * compiled in the build tree); the app works the same without it. */
+  self->settings = mm_settings_new ();
+  if (self->settings != NULL)
+    {
+      int w = g_settings_get_int (self->settings, "window-width");
+      int h = g_settings_get_int (self->settings, "window-height");
+      if (w > 0 && h > 0)
+        gtk_window_set_default_size (GTK_WINDOW (self), w, h);
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+      g_settings_bind (self->settings, "plot-log-y", self->log_toggle, "active", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "plot-x-epochs", self->epochs_toggle, "active", G_SETTINGS_BIND_DEFAULT);
+      if (g_settings_get_boolean (self->settings, "classroom-mode"))
+        g_action_group_change_action_state (G_ACTION_GROUP (self), "classroom", g_variant_new_boolean (TRUE));
+    }
   {
     GMenu *recent = g_menu_new ();
     g_object_set_data_full (G_OBJECT (self), "recent-section", recent, g_object_unref);
