@@ -228,6 +228,77 @@ test_stepper_back_and_again (void)
 }
 
 static void
+test_stepper_play (void)
+{
+  g_autoptr(MmExpressionLab) lab = readme_lab ();
+  MmBackpropStepper *stepper = MM_BACKPROP_STEPPER (g_object_ref_sink (mm_backprop_stepper_new ()));
+
+  mm_backprop_stepper_set_root (stepper, mm_expression_lab_get_output (lab));
+  mm_backprop_stepper_set_speed (stepper, 20);   /* the spin's top speed */
+  gtk_widget_activate_action (GTK_WIDGET (stepper), "stepper.playing", NULL);
+  g_assert_true (mm_backprop_stepper_get_playing (stepper));
+  WAIT_FOR (!mm_backprop_stepper_get_playing (stepper));
+  g_assert_cmpuint (mm_backprop_stepper_get_position (stepper), ==, mm_backprop_stepper_get_n_positions (stepper));
+  /* Playing again starts from the beginning; a new graph stops it. */
+  mm_backprop_stepper_set_playing (stepper, TRUE);
+  g_assert_cmpuint (mm_backprop_stepper_get_position (stepper), ==, 0);
+  mm_backprop_stepper_set_root (stepper, NULL);
+  g_assert_false (mm_backprop_stepper_get_playing (stepper));
+  g_object_unref (stepper);
+}
+
+/* The pictures of the inspector: an image for 28 × 28 slices, a heat map
+ * with its colour scale for a matrix. */
+static void
+test_inspector_pictures (void)
+{
+  const gsize image[] = { 2, 28, 28 }, matrix[] = { 784, 16 };
+  g_autoptr(MmTensor) pixels = mm_tensor_new_dims (3, image, NULL);
+  g_autoptr(MmTensor) signed_grad = mm_tensor_new_dims (3, image, NULL);
+  g_autoptr(MmTensor) weights = mm_tensor_new_dims (2, matrix, NULL);
+  g_autoptr(MmTensor) wgrad = mm_tensor_new_dims (2, matrix, NULL);
+  g_autoptr(MmNode) input = NULL, weight = NULL;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 24);
+  GtkWidget *a = mm_node_inspector_new (), *b = mm_node_inspector_new ();
+  GtkWidget *window;
+
+  /* A ring, and a gradient that is positive inside it and negative outside. */
+  for (gsize n = 0; n < 2; n++)
+    for (gsize y = 0; y < 28; y++)
+      for (gsize x = 0; x < 28; x++)
+        {
+          double r = hypot (x - 13.5, y - 13.5);
+          gsize i = (n * 28 + y) * 28 + x;
+          pixels->data[i] = (float) CLAMP (1.0 - fabs (r - 8.0 - 2.0 * n) / 3.0, 0, 1);
+          signed_grad->data[i] = (float) ((9.0 - r) * 0.01);
+        }
+  for (gsize i = 0; i < weights->size; i++)
+    {
+      weights->data[i] = (float) sin (i * 0.37) * 0.1f;
+      wgrad->data[i] = (float) cos (i * 0.011) * 1e-3f;
+    }
+  input = mm_constant_new_labelled (pixels, "input");
+  weight = mm_constant_new_labelled (weights, "0.weight");
+  mm_node_inspector_set_node (MM_NODE_INSPECTOR (a), input, pixels, signed_grad, "Complete.");
+  mm_node_inspector_set_node (MM_NODE_INSPECTOR (b), weight, weights, wgrad, "Complete.");
+  g_assert_cmpint (mm_tensor_view_get_mode (mm_node_inspector_get_value_view (MM_NODE_INSPECTOR (a))), ==,
+                   MM_TENSOR_VIEW_IMAGE);
+  g_assert_cmpint (mm_tensor_view_get_mode (mm_node_inspector_get_gradient_view (MM_NODE_INSPECTOR (a))), ==,
+                   MM_TENSOR_VIEW_IMAGE);
+  g_assert_cmpint (mm_tensor_view_get_mode (mm_node_inspector_get_value_view (MM_NODE_INSPECTOR (b))), ==,
+                   MM_TENSOR_VIEW_HEATMAP);
+  gtk_widget_set_hexpand (a, TRUE);
+  gtk_widget_set_hexpand (b, TRUE);
+  gtk_box_append (GTK_BOX (box), a);
+  gtk_box_append (GTK_BOX (box), b);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  window = show_in_window (box, 900, 720);
+  save_png (box, "graph-inspector-pictures.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
 test_numerical_check (void)
 {
   g_autoptr(MmExpressionLab) lab = readme_lab ();
@@ -940,7 +1011,9 @@ main (int    argc,
 
   g_test_add_func ("/graph/stepper/exact", test_stepper_exact);
   g_test_add_func ("/graph/stepper/back-and-again", test_stepper_back_and_again);
+  g_test_add_func ("/graph/stepper/play", test_stepper_play);
   g_test_add_func ("/graph/stepper/numerical-check", test_numerical_check);
+  g_test_add_func ("/graph/inspector/pictures", test_inspector_pictures);
   g_test_add_func ("/graph/stepper/rebuild", test_rebuild);
   g_test_add_func ("/graph/stepper/rebuild-cnn", test_rebuild_cnn);
   g_test_add_func ("/graph/layout/seed", test_layout_seed);

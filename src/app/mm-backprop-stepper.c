@@ -861,6 +861,15 @@ restart_timer (MmBackpropStepper *self)
     self->play_id = g_timeout_add ((guint) (1000.0 / MAX (speed, 0.1)), play_tick, self);
 }
 
+void
+mm_backprop_stepper_set_speed (MmBackpropStepper *self,
+                               double             steps_per_second)
+{
+  g_return_if_fail (MM_IS_BACKPROP_STEPPER (self));
+  g_return_if_fail (steps_per_second > 0);
+  gtk_adjustment_set_value (self->speed_adjustment, steps_per_second);
+}
+
 gboolean
 mm_backprop_stepper_get_playing (MmBackpropStepper *self)
 {

@@ -43,6 +43,9 @@ gboolean        mm_backprop_stepper_step_back       (MmBackpropStepper *self);
 void            mm_backprop_stepper_run_to_end      (MmBackpropStepper *self);
 gboolean        mm_backprop_stepper_is_backward     (MmBackpropStepper *self);
 
+/* Auto-play: one step every 1/@steps_per_second seconds until the end. */
+void            mm_backprop_stepper_set_speed       (MmBackpropStepper *self,
+                                                     double             steps_per_second);
 gboolean        mm_backprop_stepper_get_playing     (MmBackpropStepper *self);
 void            mm_backprop_stepper_set_playing     (MmBackpropStepper *self,
                                                      gboolean           playing);

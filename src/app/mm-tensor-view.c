@@ -365,7 +365,13 @@ draw_picture (GtkDrawingArea *area,
   cairo_translate (cr, x, y);
   cairo_scale (cr, w / self->cols, h / self->rows);
   cairo_set_source_surface (cr, surface, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  /* Sharp cells when enlarged; averaged when there are more cells than
+   * pixels (nearest would alias into stripes). */
+  cairo_pattern_set_filter (cairo_get_source (cr),
+                            w >= self->cols && h >= self->rows ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_rectangle (cr, 0, 0, self->cols, self->rows);
+  cairo_clip (cr);
   cairo_paint (cr);
   cairo_restore (cr);
   cairo_surface_destroy (surface);
