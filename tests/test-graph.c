@@ -780,6 +780,18 @@ test_page_walk (void)
           g_assert_true (mm_backprop_stepper_get_current (stepper) == root);
           g_assert_nonnull (strstr (t, "Gradient ∂L/∂crazy_sum"));
           g_assert_cmpint (mm_graph_view_get_marks (view, root) & MM_GRAPH_MARK_CURRENT, !=, 0);
+          /* crazy_2 has one consumer, which has passed its share: complete
+           * before its own step; A has received nothing yet. */
+          g_assert_cmpint (mm_graph_view_get_marks (view, mm_expression_lab_find (lab, "crazy_2")) &
+                           MM_GRAPH_MARK_GRADIENT, !=, 0);
+          g_assert_cmpint (mm_graph_view_get_marks (view, A) & (MM_GRAPH_MARK_GRADIENT | MM_GRAPH_MARK_PARTIAL), ==, 0);
+        }
+      if (presses == 11)
+        {
+          /* crazy_1 has passed its share to A, the first of three. */
+          g_assert_true (mm_node_get_label (mm_backprop_stepper_get_current (stepper)) != NULL);
+          if (g_str_equal (mm_node_get_label (mm_backprop_stepper_get_current (stepper)), "crazy_1"))
+            g_assert_cmpint (mm_graph_view_get_marks (view, A) & MM_GRAPH_MARK_PARTIAL, !=, 0);
         }
     }
   g_assert_cmpuint (presses, ==, 16);
@@ -965,7 +977,7 @@ test_window (void)
   WAIT_FOR (mm_backprop_stepper_get_root (stepper) != NULL);
   for (guint i = 0; i < mm_backprop_stepper_get_n_forward (stepper) + 5; i++)
     gtk_widget_activate_action (GTK_WIDGET (page), "graph.step", NULL);
-  iterate (30);  /* the view glides to the current node */
+  iterate (200);  /* the view glides to the current node (0.22 s) */
   save_png (GTK_WIDGET (win), "graph-window-network.png");
 
   mm_graph_page_set_source (page, MM_GRAPH_SOURCE_LAB);
@@ -987,7 +999,7 @@ test_window (void)
       MmNode *current = mm_backprop_stepper_get_current (stepper);
       MmNode *both[2] = { current, mm_node_get_input (current, 0) };
       mm_graph_view_focus_nodes (mm_graph_page_get_view (page), 2, both);
-      iterate (40);  /* the view glides there */
+      iterate (200);  /* the view glides there */
     }
     save_png (GTK_WIDGET (win), "graph-window-readme-step.png");
   }

@@ -637,11 +637,27 @@ mark_graph (MmBackpropStepper *self)
   MmNode *current = mm_backprop_stepper_get_current (self);
   const MmBackwardStep *step = taken > 0 ? mm_backward_get_step (self->bw) : NULL;
 
+  g_autoptr(GHashTable) arrived = NULL;
+
   if (self->view == NULL || mm_graph_view_get_layout (self->view) == NULL)
     return;
   mm_graph_view_clear_marks (self->view);
   if (self->order == NULL || self->position == 0)
     return;
+
+  /* How many contributions each node has received so far: its gradient is
+   * complete once all its consumers have passed theirs, even before its own
+   * step comes. */
+  arrived = g_hash_table_new (NULL, NULL);
+  for (guint p = 0; p < taken; p++)
+    {
+      MmNode *consumer = mm_backward_get_node (self->bw, p);
+      for (guint i = 0; i < mm_node_get_n_inputs (consumer); i++)
+        {
+          MmNode *in = mm_node_get_input (consumer, i);
+          g_hash_table_insert (arrived, in, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (arrived, in)) + 1));
+        }
+    }
 
   for (guint k = 0; k < nf; k++)
     {
@@ -665,7 +681,10 @@ mark_graph (MmBackpropStepper *self)
               g_autofree char *r = mm_tensor_format_range (g);
               g_autofree char *note = g_strdup_printf ("∇ %s", r);
               mm_graph_view_set_note (self->view, node, MM_GRAPH_LINE_GRADIENT, note);
-              marks |= (p >= 0 && (guint) p < taken) ? MM_GRAPH_MARK_GRADIENT : MM_GRAPH_MARK_PARTIAL;
+              gboolean complete = (p >= 0 && (guint) p < taken) ||
+                                  GPOINTER_TO_UINT (g_hash_table_lookup (arrived, node)) ==
+                                  mm_backward_get_n_consumers (self->bw, node);
+              marks |= complete ? MM_GRAPH_MARK_GRADIENT : MM_GRAPH_MARK_PARTIAL;
             }
           marks |= MM_GRAPH_MARK_BACKWARD;
         }
