@@ -846,6 +846,10 @@ test_page_walk (void)
   mm_backprop_stepper_run_to_end (stepper);
   mm_graph_view_zoom_to_fit (view);
   save_png (GTK_WIDGET (view), "graph-view-mlp-preset.png");
+  /* At 100 % around the ReLU: what the class reads on the projector. */
+  mm_graph_view_set_zoom (view, 1.0);
+  mm_graph_view_scroll_to_node (view, mm_expression_lab_find (lab, "h"), FALSE);
+  save_png (GTK_WIDGET (view), "graph-view-mlp-preset-100.png");
 
   mm_tensor_unref (ref[0]);
   mm_tensor_unref (ref[1]);
