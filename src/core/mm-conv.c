@@ -19,8 +19,10 @@
  * layout. Measured on this machine, 64 such products run at about 100
  * GFLOP/s where one product over the whole batch, with its column matrix in
  * main memory and a transpose to bring the result back to channels first,
- * reached 20–40. The columns are recomputed in the backward pass instead of
- * kept: rebuilding them costs less than reading N of them back from memory.
+ * reached 20–40. The forward pass keeps the columns of the whole batch for
+ * the backward pass (∂L/∂W needs them again) when they take at most
+ * KEEP_COLUMNS numbers; building them is a third of a LeNet step otherwise.
+ * Larger batches (evaluating a test set in one go) rebuild them instead.
  */
 #include "mm-conv.h"
 #include "mm-node-private.h"
@@ -32,13 +34,24 @@
  * any arithmetic on them can overflow. */
 #define MAX_SETTING ((gsize) 1 << 24)
 
+/* 16 MiB of columns per node at most (LeNet's layers at batch 64: 3.7 and
+ * 2.5 MB). */
+#define KEEP_COLUMNS ((gsize) 4 << 20)
+
 typedef struct {
   MmNode parent;
   gsize N, C, H, W;          /* input */
   gsize O, KH, KW;           /* weight */
   gsize OH, OW;              /* output */
   gsize sh, sw, ph, pw, dh, dw;
+  MmTensor *columns;         /* (N, K, P) from the forward pass, or NULL */
 } MmConv2d;
+
+static void
+conv2d_finalize (MmNode *node)
+{
+  mm_tensor_unref (((MmConv2d *) node)->columns);
+}
 
 void
 mm_conv2d_settings_init (MmConv2dSettings *settings,
@@ -130,12 +143,47 @@ valid_range (gsize  in,
 }
 
 /* col[(c·KH + i)·KW + j][y·OW + x] = X[c, y·sh − ph + i·dh, x·sw − pw + j·dw]. */
+static gboolean
+is_dense (const MmConv2d *g)
+{
+  return g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 && g->dh == 1 && g->dw == 1;
+}
+
+/* im2col for stride 1 without padding or dilation (LeNet's layers): every
+ * window lies inside the image, so each row of the column matrix is OH
+ * plain copies of OW numbers. The rows are short, so no calls per row. */
+static void
+im2col_dense (const MmConv2d *g,
+              const float    *restrict x,
+              float          *restrict col)
+{
+  const gsize OH = g->OH, OW = g->OW, W = g->W, P = OH * OW;
+
+  for (gsize c = 0; c < g->C; c++)
+    for (gsize i = 0; i < g->KH; i++)
+      for (gsize j = 0; j < g->KW; j++)
+        {
+          const float *restrict src = x + (c * g->H + i) * W + j;
+          float *restrict dst = col + ((c * g->KH + i) * g->KW + j) * P;
+
+          for (gsize y = 0; y < OH; y++)
+            for (gsize k = 0; k < OW; k++)
+              dst[y * OW + k] = src[y * W + k];
+        }
+}
+
 static void
 im2col (const MmConv2d *g,
         const float    *x,
         float          *col)
 {
   const gsize P = g->OH * g->OW;
+
+  if (is_dense (g))
+    {
+      im2col_dense (g, x, col);
+      return;
+    }
 
   for (gsize c = 0; c < g->C; c++)
     for (gsize i = 0; i < g->KH; i++)
@@ -149,7 +197,8 @@ im2col (const MmConv2d *g,
             gsize xlo, xhi;
 
             valid_range (g->W, g->OW, g->sw, g->pw, j * g->dw, &xlo, &xhi);
-            memset (row, 0, ylo * g->OW * sizeof (float));
+            if (ylo > 0)
+              memset (row, 0, ylo * g->OW * sizeof (float));
             for (gsize y = ylo; y < yhi; y++)
               {
                 /* X's row y·sh − ph + i·dh; output x reads its column x·sw − pw + j·dw,
@@ -161,14 +210,21 @@ im2col (const MmConv2d *g,
                 for (gsize k = 0; k < xlo; k++)
                   dst[k] = 0.0f;
                 if (g->sw == 1)
-                  memcpy (dst + xlo, src + (gssize) xlo + off, (xhi - xlo) * sizeof (float));
+                  {
+                    /* A loop, not memcpy: the rows are short (LeNet: 24 and
+                     * 8 numbers), and a call per row cost more than the copy. */
+                    const float *s1 = src + (gssize) xlo + off;
+                    for (gsize k = 0; k < xhi - xlo; k++)
+                      dst[xlo + k] = s1[k];
+                  }
                 else
                   for (gsize k = xlo; k < xhi; k++)
                     dst[k] = src[(gssize) (k * g->sw) + off];
                 for (gsize k = xhi; k < g->OW; k++)
                   dst[k] = 0.0f;
               }
-            memset (row + yhi * g->OW, 0, (g->OH - yhi) * g->OW * sizeof (float));
+            if (yhi < g->OH)
+              memset (row + yhi * g->OW, 0, (g->OH - yhi) * g->OW * sizeof (float));
           }
       }
 }
@@ -181,6 +237,23 @@ col2im (const MmConv2d *g,
         float          *dx)
 {
   const gsize P = g->OH * g->OW;
+
+  if (is_dense (g))
+    {
+      const gsize OH = g->OH, OW = g->OW, W = g->W;
+      for (gsize c = 0; c < g->C; c++)
+        for (gsize i = 0; i < g->KH; i++)
+          for (gsize j = 0; j < g->KW; j++)
+            {
+              const float *restrict src = dcol + ((c * g->KH + i) * g->KW + j) * P;
+              float *restrict dst = dx + (c * g->H + i) * W + j;
+
+              for (gsize y = 0; y < OH; y++)
+                for (gsize k = 0; k < OW; k++)
+                  dst[y * W + k] += src[y * OW + k];
+            }
+      return;
+    }
 
   for (gsize c = 0; c < g->C; c++)
     for (gsize i = 0; i < g->KH; i++)
@@ -214,6 +287,26 @@ col2im (const MmConv2d *g,
       }
 }
 
+/* Σ x[0 … n) in double, in eight independent lanes: one serial chain of
+ * additions would wait on each add's latency; lanes let them vectorise. */
+static double
+sum_row (const float *x,
+         gsize        n)
+{
+  double lane[8] = { 0 };
+  double total = 0.0;
+  gsize i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    for (guint j = 0; j < 8; j++)
+      lane[j] += x[i + j];
+  for (; i < n; i++)
+    total += x[i];
+  for (guint j = 0; j < 8; j++)
+    total += lane[j];
+  return total;
+}
+
 /* A 1×1 kernel with stride 1 and no padding reads the image as it is: its
  * column matrix is the image itself. */
 static gboolean
@@ -232,13 +325,25 @@ conv2d_forward (MmNode *node)
   const float *b = node->n_inputs > 2 ? mm_node_input_data (node, 2) : NULL;
   const gsize K = g->C * g->KH * g->KW, P = g->OH * g->OW;
   const gboolean pointwise = is_pointwise (g);
-  float *col = pointwise ? NULL : g_new (float, MAX (K * P, 1));
+  float *col = NULL;
+
+  g_clear_pointer (&g->columns, mm_tensor_unref);
+  if (!pointwise && g->N * K * P <= KEEP_COLUMNS)
+    {
+      MmShape cs;
+      mm_shape_init (&cs, 3, (gsize[]) { g->N, K, P }, NULL);
+      g->columns = mm_tensor_new_uninit (&cs);
+    }
+  else if (!pointwise)
+    col = g_new (float, MAX (K * P, 1));
 
   for (gsize n = 0; n < g->N; n++)
     {
       const float *xn = x + n * g->C * g->H * g->W;
       float *yn = out->data + n * g->O * P;
 
+      if (g->columns != NULL)
+        col = g->columns->data + n * K * P;
       if (!pointwise)
         im2col (g, xn, col);
       mm_kernel_gemm (FALSE, FALSE, g->O, P, K, w, pointwise ? xn : col, yn);
@@ -251,7 +356,8 @@ conv2d_forward (MmNode *node)
               row[q] += bo;
           }
     }
-  g_free (col);
+  if (g->columns == NULL)
+    g_free (col);
   return out;
 }
 
@@ -285,7 +391,7 @@ conv2d_backward (MmNode          *node,
       dw = grads[1]->data;
       if (g->N == 0)
         memset (dw, 0, grads[1]->size * sizeof (float));
-      if (!pointwise)
+      if (!pointwise && g->columns == NULL)
         col = g_new (float, MAX (K * P, 1));
     }
 
@@ -296,10 +402,11 @@ conv2d_backward (MmNode          *node,
 
       if (dw != NULL)
         {
-          if (!pointwise)
+          const float *cn = pointwise ? xn : g->columns ? g->columns->data + n * K * P : col;
+          if (!pointwise && g->columns == NULL)
             im2col (g, xn, col);
           /* ∂L/∂W += G[n] · col(X[n])ᵀ */
-          mm_kernel_gemm_acc (FALSE, TRUE, g->O, K, P, gn, pointwise ? xn : col, n > 0, dw);
+          mm_kernel_gemm_acc (FALSE, TRUE, g->O, K, P, gn, cn, n > 0, dw);
         }
       if (dx != NULL)
         {
@@ -323,11 +430,7 @@ conv2d_backward (MmNode          *node,
         {
           double acc = 0.0;
           for (gsize n = 0; n < g->N; n++)
-            {
-              const float *row = grad->data + (n * g->O + o) * P;
-              for (gsize q = 0; q < P; q++)
-                acc += row[q];
-            }
+            acc += sum_row (grad->data + (n * g->O + o) * P, P);
           db->data[o] = (float) acc;
         }
       grads[2] = db;
@@ -380,6 +483,7 @@ static const MmNodeClass conv2d_class = {
   .backward = conv2d_backward,
   .describe = conv2d_describe,
   .rule = conv2d_rule,
+  .finalize = conv2d_finalize,
 };
 
 /* Settings with stride and dilation 0 read as 1. */

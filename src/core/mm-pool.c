@@ -66,6 +66,49 @@ tap_range (gsize  o,
   *hi = (gsize) MAX (h, (gssize) *lo);
 }
 
+/* Max of a 2×2 window with stride 2 and no padding, the common case (LeNet,
+ * VGG …). The same comparisons as the general loop, but as selects instead
+ * of branches: which number of a window wins is random, so branches would be
+ * mispredicted half the time, and selects let the loop vectorise. */
+static void
+max_pool_2x2 (const MmPool2d *g,
+              const float    *xp,
+              float          *yp,
+              guint32        *ap)
+{
+  const gsize OW = g->OW, W = g->W;
+
+  for (gsize oy = 0; oy < g->OH; oy++)
+    {
+      const guint32 r0 = (guint32) (2 * oy * W), r1 = r0 + (guint32) W;
+      const float *restrict x0 = xp + r0;
+      const float *restrict x1 = xp + r1;
+      float *restrict y = yp + oy * OW;
+      guint32 *restrict a = ap + oy * OW;
+
+      for (gsize ox = 0; ox < OW; ox++)
+        {
+          const float p = x0[2 * ox], q = x0[2 * ox + 1], r = x1[2 * ox], t = x1[2 * ox + 1];
+          const guint32 c = (guint32) (2 * ox);
+          float m = p;
+          guint32 best = r0 + c;
+          gboolean take;
+
+          take = (q > m) | (q != q);
+          m = take ? q : m;
+          best = take ? r0 + c + 1 : best;
+          take = (r > m) | (r != r);
+          m = take ? r : m;
+          best = take ? r1 + c : best;
+          take = (t > m) | (t != t);
+          m = take ? t : m;
+          best = take ? r1 + c + 1 : best;
+          y[ox] = m;
+          a[ox] = best;
+        }
+    }
+}
+
 static MmTensor *
 pool_forward (MmNode *node)
 {
@@ -74,9 +117,18 @@ pool_forward (MmNode *node)
   const float *x = mm_node_input_data (node, 0);
   const gsize plane = g->H * g->W, oplane = g->OH * g->OW;
   const float inv = 1.0f / (float) (g->kh * g->kw);
+  const gboolean two_by_two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2
+                              && g->ph == 0 && g->pw == 0 && g->dh == 1 && g->dw == 1;
+  /* The valid taps of each window row and column, worked out once. */
+  g_autofree gsize *yr = g_new (gsize, 2 * MAX (g->OH, 1));
+  g_autofree gsize *xr = g_new (gsize, 2 * MAX (g->OW, 1));
 
   if (g->max && g->argmax == NULL)
     g->argmax = g_new (guint32, MAX (out->size, 1));
+  for (gsize oy = 0; oy < g->OH; oy++)
+    tap_range (oy, g->sh, g->ph, g->dh, g->kh, g->H, &yr[2 * oy], &yr[2 * oy + 1]);
+  for (gsize ox = 0; ox < g->OW; ox++)
+    tap_range (ox, g->sw, g->pw, g->dw, g->kw, g->W, &xr[2 * ox], &xr[2 * ox + 1]);
 
   for (gsize nc = 0; nc < g->N * g->C; nc++)
     {
@@ -84,17 +136,21 @@ pool_forward (MmNode *node)
       float *yp = out->data + nc * oplane;
       guint32 *ap = g->max ? g->argmax + nc * oplane : NULL;
 
+      if (g->max && two_by_two)
+        {
+          max_pool_2x2 (g, xp, yp, ap);
+          continue;
+        }
       for (gsize oy = 0; oy < g->OH; oy++)
         {
-          gsize ilo, ihi;
+          const gsize ilo = yr[2 * oy], ihi = yr[2 * oy + 1];
+          const gsize y0 = oy * g->sh - g->ph; /* wraps in the padding; the tap offset undoes it */
 
-          tap_range (oy, g->sh, g->ph, g->dh, g->kh, g->H, &ilo, &ihi);
           for (gsize ox = 0; ox < g->OW; ox++)
             {
-              gsize jlo, jhi;
-              const gsize y0 = oy * g->sh - g->ph, x0 = ox * g->sw - g->pw; /* wrap is undone below */
+              const gsize jlo = xr[2 * ox], jhi = xr[2 * ox + 1];
+              const gsize x0 = ox * g->sw - g->pw;
 
-              tap_range (ox, g->sw, g->pw, g->dw, g->kw, g->W, &jlo, &jhi);
               if (g->max)
                 {
                   /* As PyTorch: start from −∞ at the window's first real
@@ -105,10 +161,10 @@ pool_forward (MmNode *node)
 
                   for (gsize i = ilo; i < ihi; i++)
                     {
-                      const gsize row = (y0 + i * g->dh) * g->W;
+                      const gsize row = (y0 + i * g->dh) * g->W + x0;
                       for (gsize j = jlo; j < jhi; j++)
                         {
-                          const gsize at = row + x0 + j * g->dw;
+                          const gsize at = row + j * g->dw;
                           const float v = xp[at];
                           if (v > m || isnan (v))
                             {
