@@ -10,6 +10,8 @@
 #include "mm-model-builder.h"
 #include "mm-plot.h"
 #include "mm-decision-view.h"
+#include "mm-graph-page.h"
+#include "mm-expression-lab.h"
 
 #define TIMEOUT_S 60
 
@@ -405,6 +407,10 @@ test_presets (void)
       g_assert_true (enabled (win, "train"));
     }
   g_assert_cmpuint (mm_dataset_get_n_classes (mm_session_get_train_data (session)), ==, 3);
+
+  /* The seed's expression example opens on the graph page, in the lab. */
+  activate (win, "preset", g_variant_new_string ("seed-expression"));
+  g_assert_nonnull (mm_expression_lab_find (mm_graph_page_get_lab (MM_GRAPH_PAGE (mm_window_get_graph_page (win))), "crazy_sum"));
 
   /* Classroom mode: bigger everything, and back. */
   g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom", g_variant_new_boolean (TRUE));

@@ -9,6 +9,8 @@
 #include "mm-confusion-view.h"
 #include "mm-plot.h"
 #include "mm-settings.h"
+#include "mm-graph-view.h"
+#include "mm-expression-lab.h"
 #include "mm-graph-page.h"
 
 #include <glib/gi18n.h>
@@ -44,6 +46,7 @@ struct _MmWindow {
   GtkWidget *data_box;
   GtkWidget *view_stack;
   GtkWidget *graph_box;
+  GtkWidget *graph_page;
   GtkWidget *status_state;
   GtkWidget *status_progress;
   GtkWidget *status_speed;
@@ -821,6 +824,11 @@ classroom_changed (GSimpleAction *action,
   mm_decision_view_set_scale (MM_DECISION_VIEW (self->decision_view), scale);
   mm_sample_grid_set_scale (MM_SAMPLE_GRID (self->sample_grid), scale);
   mm_confusion_view_set_scale (MM_CONFUSION_VIEW (self->confusion_view), scale);
+  /* The graph is read from the back row too: zoom it with the rest. */
+  {
+    MmGraphView *view = mm_graph_page_get_view (MM_GRAPH_PAGE (self->graph_page));
+    mm_graph_view_set_zoom (view, mm_graph_view_get_zoom (view) * (on ? 1.6 : 1.0 / 1.6));
+  }
 }
 
 static void
@@ -831,6 +839,15 @@ preset_activated (GSimpleAction *action,
   MmWindow *self = data;
   g_autoptr(GError) error = NULL;
 
+  if (g_str_equal (g_variant_get_string (parameter, NULL), "seed-expression"))
+    {
+      /* The seed's README example lives in the expression lab. */
+      MmGraphPage *page = MM_GRAPH_PAGE (self->graph_page);
+      mm_graph_page_set_source (page, MM_GRAPH_SOURCE_LAB);
+      mm_expression_lab_load_preset (mm_graph_page_get_lab (page), MM_LAB_PRESET_README);
+      gtk_stack_set_visible_child_name (GTK_STACK (self->view_stack), "graph");
+      return;
+    }
   if (mm_session_is_dirty (self->session))
     autosave (self);
   if (!mm_session_apply_preset (self->session, g_variant_get_string (parameter, NULL), &error))
@@ -1217,7 +1234,8 @@ mm_window_init (MmWindow *self)
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick, NULL, NULL);
   update_actions (self);
   update_status (self);
-  gtk_box_append (GTK_BOX (self->graph_box), mm_graph_page_new (self->session));
+  self->graph_page = mm_graph_page_new (self->session);
+  gtk_box_append (GTK_BOX (self->graph_box), self->graph_page);
 }
 
 MmSession *
@@ -1269,4 +1287,11 @@ mm_window_open_project (MmWindow   *self,
 {
   g_return_if_fail (MM_IS_WINDOW (self) && path != NULL);
   open_path (self, path);
+}
+
+GtkWidget *
+mm_window_get_graph_page (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->graph_page;
 }
