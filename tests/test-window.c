@@ -391,6 +391,67 @@ test_project_round_trip (void)
   g_rmdir (dir);
 }
 
+/* A project saved by the app trains in myml-train exactly as in the app. */
+static void
+test_project_trains_identically_in_cli (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("myml-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "same.myml", NULL);
+  g_autofree char *log = g_build_filename (dir, "log.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GArray) in_app = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  g_auto(GStrv) lines = NULL;
+  const char *train = g_getenv ("MYML_TRAIN");
+  int status = -1;
+  guint n = 0;
+
+  if (train == NULL)
+    {
+      g_test_skip ("MYML_TRAIN (the path of myml-train) is not set");
+      gtk_window_destroy (GTK_WINDOW (win));
+      return;
+    }
+  mm_session_get_settings (session)->epochs = 2;
+  mm_session_settings_changed (session);
+  g_assert_true (mm_window_save_project (win, path, &error));
+  g_assert_no_error (error);
+
+  activate (win, "train", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_FINISHED);
+  WAIT_FOR ((g_array_set_size (in_app, 0), mm_session_get_history (session, 0, in_app)) > 0 &&
+            in_app->len == history_len (session));
+
+  {
+    const char *argv[] = { train, "--project", path, "--threads", "1", "--log", log, "--quiet", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (status, NULL))
+      g_error ("myml-train failed: %s", err);
+  }
+  g_assert_true (g_file_get_contents (log, &csv, NULL, NULL));
+  lines = g_strsplit (csv, "\n", -1);
+  for (guint i = 1; lines[i] && lines[i][0]; i++, n++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+      const MmStepPoint *p = &g_array_index (in_app, MmStepPoint, n);
+      g_assert_cmpuint (n, <, in_app->len);
+      g_assert_cmpuint (g_ascii_strtoull (f[0], NULL, 10), ==, p->step);
+      /* %.9g round-trips a float exactly: the losses are bit for bit the same. */
+      g_assert_cmpfloat ((float) g_ascii_strtod (f[2], NULL), ==, p->loss);
+    }
+  g_assert_cmpuint (n, ==, in_app->len);
+  g_test_message ("%u steps identical in the app and in myml-train", n);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (log);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_presets (void)
 {
@@ -437,6 +498,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/train-pause-step-stop", test_train_pause_step_stop);
   g_test_add_func ("/window/spiral-learns", test_spiral_learns);
   g_test_add_func ("/window/project-round-trip", test_project_round_trip);
+  g_test_add_func ("/window/project-trains-identically-in-cli", test_project_trains_identically_in_cli);
   g_test_add_func ("/window/presets-and-classroom", test_presets);
   status = g_test_run ();
   g_object_unref (app);
