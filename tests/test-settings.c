@@ -10,8 +10,8 @@ static const struct {
   const char *type;
   const char *value;
 } keys[] = {
-  { "window-width", "i", "1340" },
-  { "window-height", "i", "820" },
+  { "window-width", "i", "1300" },
+  { "window-height", "i", "740" },
   { "window-maximized", "b", "false" },
   { "last-project", "s", "''" },
   { "recent-projects", "as", "@as []" },
