@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <sys/wait.h>
+#include <zlib.h>
 #include <math.h>
 #include <string.h>
 
@@ -385,6 +386,129 @@ test_diverge (void)
   assert_one_line (&r, "Training diverged at step ");
 }
 
+/* ---- A CNN on images --------------------------------------------------------------------- */
+
+/* An IDX file as Fashion-MNIST ships it (gzip, big-endian lengths). */
+static void
+write_idx (const char   *path,
+           guint         ndim,
+           const guint  *dims,
+           const guint8 *data,
+           gsize         size)
+{
+  gzFile f = gzopen (path, "wb");
+  guint8 head[4] = { 0, 0, 0x08, (guint8) ndim };
+
+  g_assert_nonnull (f);
+  g_assert_cmpint (gzwrite (f, head, 4), ==, 4);
+  for (guint i = 0; i < ndim; i++)
+    {
+      guint32 be = GUINT32_TO_BE (dims[i]);
+      g_assert_cmpint (gzwrite (f, &be, 4), ==, 4);
+    }
+  g_assert_cmpint (gzwrite (f, data, (unsigned) size), ==, (int) size);
+  g_assert_cmpint (gzclose (f), ==, Z_OK);
+}
+
+/* @n images of 28×28 in files named like Fashion-MNIST's: class c is a bright
+ * 8×8 square at a place of its own, on faint noise. */
+static void
+write_image_set (const char *dir,
+                 const char *prefix,
+                 guint       n,
+                 guint32     seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree guint8 *images = g_new0 (guint8, n * 784);
+  g_autofree guint8 *labels = g_new0 (guint8, n);
+  g_autofree char *ipath = g_strdup_printf ("%s/%s-images-idx3-ubyte.gz", dir, prefix);
+  g_autofree char *lpath = g_strdup_printf ("%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+
+  for (guint k = 0; k < n; k++)
+    {
+      guint c = k % 10, top = 2 + 6 * (c / 4), left = 2 + 6 * (c % 4);
+      guint8 *img = images + k * 784;
+
+      labels[k] = (guint8) c;
+      for (guint i = 0; i < 784; i++)
+        img[i] = (guint8) g_rand_int_range (rand, 0, 40);
+      for (guint y = top; y < top + 8; y++)
+        for (guint x = left; x < left + 8; x++)
+          img[y * 28 + x] = (guint8) g_rand_int_range (rand, 180, 256);
+    }
+  write_idx (ipath, 3, (guint[]) { n, 28, 28 }, images, n * 784);
+  write_idx (lpath, 1, (guint[]) { n }, labels, n);
+}
+
+/* The layers for images come through --model; a network with BatchNorm saves
+ * its running statistics with the weights. */
+static void
+test_cnn (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("myml-cli-cnn-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "cnn.safetensors", NULL);
+  const char *lenet = "Reshape(1, 28, 28); Conv2d(1, 6, 5); ReLU; MaxPool2d(2); Conv2d(6, 16, 5); ReLU; "
+                      "MaxPool2d(2); Flatten; Linear(256, 120); ReLU; Linear(120, 84); ReLU; Linear(84, 10)";
+  const char *bn = "Reshape(1, 28, 28); Conv2d(1, 4, 5, 2); BatchNorm2d(4); ReLU; MaxPool2d(2); Dropout(0.2); "
+                   "Flatten; Linear(144, 10)";
+
+  g_assert_no_error (error);
+  write_image_set (dir, "train", 300, 1);
+  write_image_set (dir, "t10k", 100, 2);
+  {
+    g_auto(Run) r = RUN ("--data", dir, "--model", lenet, "--optimizer", "adam", "--lr", "3e-3",
+                         "--batch-size", "10", "--epochs", "4", "--init", "he", "--json", "-q");
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(JsonObject) o = NULL;
+
+    if (r.status != 0)
+      g_error ("myml-train failed: %s", r.err);
+    lines = lines_of (r.out);
+    g_assert_cmpuint (g_strv_length (lines), ==, 4);
+    o = parse_object (lines[3]);
+    g_test_message ("LeNet on squares: test accuracy %g", number (o, "test_accuracy"));
+    g_assert_cmpfloat (number (o, "test_accuracy"), >=, 0.9);
+  }
+  {
+    g_auto(Run) r = RUN ("--data", dir, "--model", bn, "--optimizer", "adam", "--lr", "3e-3",
+                         "--batch-size", "10", "--epochs", "2", "--save", path, "--json", "-q");
+    g_autoptr(MmParams) saved = NULL;
+    MmTensor *var;
+
+    if (r.status != 0)
+      g_error ("myml-train failed: %s", r.err);
+    saved = mm_params_load_safetensors (path, NULL, &error);
+    g_assert_no_error (error);
+    var = mm_params_lookup (saved, "2.running_var");
+    g_assert_nonnull (var);
+    g_assert_nonnull (mm_params_lookup (saved, "2.running_mean"));
+    g_assert_cmpfloat (var->data[0], !=, 1.0f);
+  }
+  /* …and loading them back evaluates in eval mode with those statistics. */
+  {
+    g_auto(Run) r = RUN ("--data", dir, "--model", bn, "--load", path, "--lr", "0", "--epochs", "1", "--json", "-q");
+    if (r.status != 0)
+      g_error ("myml-train failed: %s", r.err);
+  }
+  /* A bad layer names itself. */
+  {
+    g_auto(Run) r = RUN ("--data", dir, "--model", "Reshape(1, 28, 28); Conv2d(1, 6, 29)", "--epochs", "1");
+    g_assert_cmpint (r.status, ==, 1);
+    assert_one_line (&r, "Layer 1 (Conv2d(1, 6, 29)): Conv2d: the kernel's height 29 is larger than the input's 28");
+  }
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *f = g_build_filename (dir, name, NULL);
+        g_assert_cmpint (g_unlink (f), ==, 0);
+      }
+  }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -398,6 +522,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/save-load", test_save_load);
   g_test_add_func ("/cli/missing-fashion-mnist", test_missing_fashion_mnist);
   g_test_add_func ("/cli/model-mismatch", test_model_mismatch);
+  g_test_add_func ("/cli/cnn", test_cnn);
   g_test_add_func ("/cli/diverge", test_diverge);
   return g_test_run ();
 }
