@@ -7,6 +7,7 @@
  * test-conv.c; this file checks how the layers are put together.
  */
 #include <myml.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -780,6 +781,43 @@ test_buffers_saved (void)
   g_assert_true (mm_params_lookup (back, "1.running_mean")->data[0] != 0.0f);
 }
 
+/* A project stores the network as its text form and the buffers with the
+ * weights: both come back. */
+static void
+test_project_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("myml-cnn-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "cnn.myml", NULL);
+  g_autofree char *wpath = NULL;
+  g_autoptr(MmProject) p = mm_project_new ();
+  g_autoptr(MmProject) back = NULL;
+  g_autoptr(MmModule) m = parse_ok ("Reshape(1, 6, 6); Conv2d(1, 2, 3, 1, 1); BatchNorm2d(2); ReLU; "
+                                    "AvgPool2d(2); Dropout(0.1); Flatten; Linear(18, 3)");
+  g_autoptr(MmParams) w = init_params (m, 3);
+  g_autoptr(MmTensor) rv = mm_tensor_new_filled (&mm_params_lookup (w, "2.running_var")->shape, 2.5f, NULL);
+
+  g_assert_no_error (error);
+  mm_params_set (w, "2.running_var", rv);
+  g_free (p->network);
+  p->network = mm_module_to_string (m);
+  p->weights = mm_params_ref (w);
+  g_assert_true (mm_project_save (p, path, &error));
+  g_assert_no_error (error);
+  back = mm_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->network, ==, p->network);
+  g_assert_nonnull (back->weights);
+  g_assert_cmpuint (mm_params_get_n (back->weights), ==, mm_params_get_n (w));
+  g_assert_cmpfloat (mm_params_lookup (back->weights, "2.running_var")->data[1], ==, 2.5f);
+  g_assert_cmpfloat (mm_params_lookup (back->weights, "2.running_mean")->data[1], ==, 0.0f);
+
+  wpath = mm_project_weights_path (path);
+  g_assert_cmpint (g_unlink (wpath), ==, 0);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -798,6 +836,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cnn-module/optimizer/reproducible", test_optimizer_reproducible);
   g_test_add_func ("/cnn-module/trainer/reproducible", test_trainer_reproducible);
   g_test_add_func ("/cnn-module/buffers-saved", test_buffers_saved);
+  g_test_add_func ("/cnn-module/project-round-trip", test_project_round_trip);
 
   return g_test_run ();
 }
