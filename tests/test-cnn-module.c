@@ -207,7 +207,10 @@ test_output_shapes (void)
     }
   {
     g_autoptr(MmModule) m = parse_ok (LENET);
+    g_autoptr(MmModule) bn = parse_ok ("Linear(4, 3); BatchNorm1d(3)");
     g_assert_cmpuint (mm_module_count_params (m), ==, 44426);
+    /* 15 + γ and β; the running statistics are not parameters. */
+    g_assert_cmpuint (mm_module_count_params (bn), ==, 21);
   }
 }
 

@@ -59,7 +59,8 @@ mm_module_count_params (MmModule *module)
   gsize n = 0;
 
   for (guint i = 0; i < specs->len; i++)
-    n += mm_shape_size (&g_array_index (specs, MmParamSpec, i).shape);
+    if (mm_param_role_is_trained (g_array_index (specs, MmParamSpec, i).role))
+      n += mm_shape_size (&g_array_index (specs, MmParamSpec, i).shape);
   return n;
 }
 

@@ -22,8 +22,11 @@ MmModule   *mm_module_ref           (MmModule        *module);
 void        mm_module_unref         (MmModule        *module);
 const char *mm_module_get_type_name (MmModule        *module);
 
-/* The parameters, in a fixed order (an array of MmParamSpec). */
+/* The parameters, in a fixed order (an array of MmParamSpec), buffers
+ * (MM_PARAM_BUFFER) included. */
 GArray     *mm_module_get_params    (MmModule        *module);
+/* The number of trained numbers (buffers not counted, as PyTorch's
+ * parameters()). */
 gsize       mm_module_count_params  (MmModule        *module);
 
 /* Build the graph. @param_nodes maps every full parameter name to a node
