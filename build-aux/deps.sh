@@ -6,7 +6,9 @@ MYML_PACKAGES=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev zlib1g-dev libopenblas-dev
   libgtk-4-dev libjson-glib-dev libgraphviz-dev
-  gettext desktop-file-utils appstream-util
+  gettext desktop-file-utils appstream-util libglib2.0-bin
+  # what GTK only recommends, but a window needs to look right
+  fonts-dejavu-core adwaita-icon-theme
   # real data (IDX files under /usr/share/datasets/fashion-mnist)
   dataset-fashion-mnist
 )
