@@ -5,14 +5,14 @@
 #include "mm-palette.h"
 #include "mm-view-draw.h"
 #include "mm-view-job.h"
+#include "mm-view-model.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
 typedef struct {
-  MmModule *model;
-  MmParams *params;
+  MmViewModel model;
   MmDataset *dataset;
   guint serial;
 } CountInput;
@@ -26,8 +26,7 @@ typedef struct {
 struct _MmConfusionView {
   GtkWidget parent_instance;
 
-  MmModule *model;
-  MmParams *params;
+  MmViewModel model;
   MmDataset *test;
   double scale;
 
@@ -41,14 +40,7 @@ struct _MmConfusionView {
   guint64 generation;
 };
 
-enum {
-  PROP_0,
-  PROP_SCALE,
-  PROP_GENERATION,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+static GParamSpec *properties[MM_VIEW_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (MmConfusionView, mm_confusion_view, GTK_TYPE_WIDGET)
 
@@ -59,8 +51,7 @@ count_input_free (gpointer data)
 {
   CountInput *in = data;
 
-  mm_module_unref (in->model);
-  mm_params_unref (in->params);
+  mm_view_model_clear (&in->model);
   mm_dataset_unref (in->dataset);
   g_free (in);
 }
@@ -86,7 +77,7 @@ count_run (gpointer       data,
   g_autofree guint64 *counts = g_new0 (guint64, (gsize) n * n);
   CountResult *r;
 
-  if (!mm_confusion_count (in->model, in->params, in->dataset, cancellable, counts, error))
+  if (!mm_confusion_count (in->model.module, in->model.params, in->dataset, cancellable, counts, error))
     return NULL;
   r = g_new0 (CountResult, 1);
   r->serial = in->serial;
@@ -104,12 +95,11 @@ count_prepare (GObject        *owner,
   MmConfusionView *self = MM_CONFUSION_VIEW (owner);
   CountInput *in;
 
-  if (self->model == NULL || self->params == NULL || self->test == NULL
+  if (!mm_view_model_ready (&self->model) || self->test == NULL
       || mm_dataset_get_n_classes (self->test) > MM_CONFUSION_VIEW_MAX_CLASSES)
     return NULL;
   in = g_new0 (CountInput, 1);
-  in->model = mm_module_ref (self->model);
-  in->params = mm_params_ref (self->params);
+  mm_view_model_copy (&in->model, &self->model);
   in->dataset = mm_dataset_ref (self->test);
   in->serial = self->serial;
   *input_free = count_input_free;
@@ -138,9 +128,7 @@ count_apply (GObject      *owner,
     }
   else
     self->message = g_strdup (error ? error->message : _("The confusion matrix could not be computed."));
-  self->generation++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  mm_view_count_result (GTK_WIDGET (self), &self->generation, properties[MM_VIEW_PROP_GENERATION]);
 }
 
 /* ---- Drawing ------------------------------------------------------------- */
@@ -176,12 +164,12 @@ cell_layout (GtkWidget  *widget,
 }
 
 static void
-draw_view (MmConfusionView *self,
-           cairo_t         *cr,
-           double           w,
-           double           h)
+draw_view (GtkWidget *widget,
+           cairo_t   *cr,
+           double     w,
+           double     h)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  MmConfusionView *self = MM_CONFUSION_VIEW (widget);
   double s = self->scale, pad = 8 * s, gap = 6 * s;
   double label_h = 0, names_w = 0, title_h, caption_h, row_w, col_w, col_h;
   double avail_w, avail_h, cell, mx, my, group_left, group_w;
@@ -202,7 +190,7 @@ draw_view (MmConfusionView *self,
       if (text == NULL && self->test != NULL && mm_dataset_get_n_classes (self->test) > MM_CONFUSION_VIEW_MAX_CLASSES)
         text = _("Too many classes to draw a confusion matrix.");
       if (text == NULL)
-        text = self->model && self->params && self->test ? _("Counting the test set’s predictions…")
+        text = mm_view_model_ready (&self->model) && self->test ? _("Counting the test set’s predictions…")
                                                          : _("No model or test set yet");
       mm_view_draw_placeholder (widget, cr, w, h, s, text);
       return;
@@ -388,15 +376,7 @@ static void
 mm_confusion_view_snapshot (GtkWidget   *widget,
                             GtkSnapshot *snapshot)
 {
-  MmConfusionView *self = MM_CONFUSION_VIEW (widget);
-  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  cairo_t *cr;
-
-  if (w <= 0 || h <= 0)
-    return;
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  draw_view (self, cr, w, h);
-  cairo_destroy (cr);
+  mm_view_snapshot (widget, snapshot, draw_view);
 }
 
 static void
@@ -408,18 +388,9 @@ mm_confusion_view_measure (GtkWidget      *widget,
                            int            *minimum_baseline,
                            int            *natural_baseline)
 {
-  MmConfusionView *self = MM_CONFUSION_VIEW (widget);
+  static const int sizes[4] = { 160, 460, 140, 460 };
 
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    {
-      *minimum = (int) (160 * self->scale);
-      *natural = (int) (460 * self->scale);
-    }
-  else
-    {
-      *minimum = (int) (140 * self->scale);
-      *natural = (int) (460 * self->scale);
-    }
+  mm_view_measure (orientation, MM_CONFUSION_VIEW (widget)->scale, sizes, minimum, natural);
 }
 
 /* ---- Setters ------------------------------------------------------------- */
@@ -450,29 +421,23 @@ mm_confusion_view_set_model (MmConfusionView *self,
                              MmParams        *params,
                              MmDataset       *test)
 {
-  gboolean new_inputs;
+  gboolean new_model, new_test;
 
   g_return_if_fail (MM_IS_CONFUSION_VIEW (self));
 
   if (self->job == NULL)      /* disposed */
     return;
-  /* The same snapshot again: its result is (or will be) shown already. */
-  if (model == self->model && params == self->params && test == self->test)
+  new_test = test != self->test;
+  if (!mm_view_model_set (&self->model, model, params, &new_model) && !new_test)
     return;
 
-  new_inputs = model != self->model || test != self->test;
-  if (model != NULL)
-    mm_module_ref (model);
-  if (params != NULL)
-    mm_params_ref (params);
-  if (test != NULL)
-    mm_dataset_ref (test);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
-  if (test != self->test || test == NULL)
+  if (new_test || test == NULL)
     {
       /* Another test set: another matrix. */
+      if (test != NULL)
+        mm_dataset_ref (test);
       g_clear_pointer (&self->test, mm_dataset_unref);
+      self->test = test;
       g_clear_pointer (&self->counts, g_free);
       g_clear_pointer (&self->message, g_free);
       g_clear_pointer (&self->names, g_strfreev);
@@ -481,22 +446,13 @@ mm_confusion_view_set_model (MmConfusionView *self,
       if (test != NULL && mm_dataset_get_n_classes (test) <= MM_CONFUSION_VIEW_MAX_CLASSES)
         set_names (self, mm_dataset_get_n_classes (test), test, NULL);
     }
-  else
-    mm_dataset_unref (test);     /* the same one: keep the reference we had */
-  self->test = test;
-  self->model = model;
-  self->params = params;
 
-  if (model == NULL || params == NULL || test == NULL)
+  if (!mm_view_job_update (self->job, mm_view_model_ready (&self->model) && test != NULL,
+                           new_model || new_test))
     {
-      mm_view_job_cancel (self->job);
       g_clear_pointer (&self->counts, g_free);
       g_clear_pointer (&self->message, g_free);
     }
-  else if (new_inputs)
-    mm_view_job_restart (self->job);
-  else
-    mm_view_job_request (self->job);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -513,8 +469,7 @@ mm_confusion_view_set_counts (MmConfusionView    *self,
     return;
 
   mm_view_job_cancel (self->job);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
+  mm_view_model_clear (&self->model);
   g_clear_pointer (&self->test, mm_dataset_unref);
   g_clear_pointer (&self->counts, g_free);
   g_clear_pointer (&self->message, g_free);
@@ -528,9 +483,7 @@ mm_confusion_view_set_counts (MmConfusionView    *self,
       set_names (self, n, NULL, names);
       self->counts = g_memdup2 (counts, sizeof (guint64) * n * n);
     }
-  self->generation++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  mm_view_count_result (GTK_WIDGET (self), &self->generation, properties[MM_VIEW_PROP_GENERATION]);
 }
 
 void
@@ -539,12 +492,7 @@ mm_confusion_view_set_scale (MmConfusionView *self,
 {
   g_return_if_fail (MM_IS_CONFUSION_VIEW (self));
 
-  scale = CLAMP (scale, MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX);
-  if (scale == self->scale)
-    return;
-  self->scale = scale;
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+  mm_view_set_scale (GTK_WIDGET (self), &self->scale, scale, properties[MM_VIEW_PROP_SCALE]);
 }
 
 double
@@ -594,8 +542,7 @@ mm_confusion_view_dispose (GObject *object)
   MmConfusionView *self = MM_CONFUSION_VIEW (object);
 
   g_clear_pointer (&self->job, mm_view_job_detach);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
+  mm_view_model_clear (&self->model);
   g_clear_pointer (&self->test, mm_dataset_unref);
   g_clear_pointer (&self->counts, g_free);
   g_clear_pointer (&self->names, g_strfreev);
@@ -611,17 +558,7 @@ mm_confusion_view_get_property (GObject    *object,
 {
   MmConfusionView *self = MM_CONFUSION_VIEW (object);
 
-  switch (prop_id)
-    {
-    case PROP_SCALE:
-      g_value_set_double (value, self->scale);
-      break;
-    case PROP_GENERATION:
-      g_value_set_uint64 (value, self->generation);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  mm_view_get_property (object, prop_id, value, pspec, self->scale, self->generation);
 }
 
 static void
@@ -630,16 +567,10 @@ mm_confusion_view_set_property (GObject      *object,
                                 const GValue *value,
                                 GParamSpec   *pspec)
 {
-  MmConfusionView *self = MM_CONFUSION_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_SCALE:
-      mm_confusion_view_set_scale (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  if (prop_id == MM_VIEW_PROP_SCALE)
+    mm_confusion_view_set_scale (MM_CONFUSION_VIEW (object), g_value_get_double (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -654,15 +585,7 @@ mm_confusion_view_class_init (MmConfusionViewClass *klass)
   widget_class->snapshot = mm_confusion_view_snapshot;
   widget_class->measure = mm_confusion_view_measure;
 
-  properties[PROP_SCALE] =
-    g_param_spec_double ("scale", NULL, NULL,
-                         MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_GENERATION] =
-    g_param_spec_uint64 ("generation", NULL, NULL,
-                         0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  mm_view_install_properties (object_class, properties);
 
   gtk_widget_class_set_css_name (widget_class, "confusionview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -5,6 +5,7 @@
 #include "mm-palette.h"
 #include "mm-view-draw.h"
 #include "mm-view-job.h"
+#include "mm-view-model.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -20,8 +21,7 @@
 #define LEGEND_MAX_ROWS 16
 
 typedef struct {
-  MmModule *model;
-  MmParams *params;
+  MmViewModel model;
   guint serial;
   guint n_classes;
   guint width, height;
@@ -42,8 +42,7 @@ struct _MmDecisionView {
 
   MmDataset *train;
   MmDataset *test;
-  MmModule *model;
-  MmParams *params;
+  MmViewModel model;
   double scale;
 
   gboolean has_bounds;
@@ -56,14 +55,7 @@ struct _MmDecisionView {
   guint64 generation;
 };
 
-enum {
-  PROP_0,
-  PROP_SCALE,
-  PROP_GENERATION,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+static GParamSpec *properties[MM_VIEW_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (MmDecisionView, mm_decision_view, GTK_TYPE_WIDGET)
 
@@ -74,8 +66,7 @@ field_input_free (gpointer data)
 {
   FieldInput *in = data;
 
-  mm_module_unref (in->model);
-  mm_params_unref (in->params);
+  mm_view_model_clear (&in->model);
   g_free (in);
 }
 
@@ -139,7 +130,7 @@ field_run (gpointer       data,
       x = mm_tensor_new_from_data (&shape, points + 2 * start, count * 2, error);
       if (x == NULL)
         return NULL;
-      y = mm_module_predict (in->model, in->params, x, error);
+      y = mm_module_predict (in->model.module, in->model.params, x, error);
       if (y == NULL)
         return NULL;
       if (!mm_scores_to_classes (y, count, in->n_classes, classes + start, confidence + start, error))
@@ -192,12 +183,11 @@ field_prepare (GObject        *owner,
   FieldInput *in;
 
   if (self->train == NULL || !is_2d (self->train) || !self->has_bounds
-      || self->model == NULL || self->params == NULL)
+      || !mm_view_model_ready (&self->model))
     return NULL;
 
   in = g_new0 (FieldInput, 1);
-  in->model = mm_module_ref (self->model);
-  in->params = mm_params_ref (self->params);
+  mm_view_model_copy (&in->model, &self->model);
   in->serial = self->serial;
   in->n_classes = mm_dataset_get_n_classes (self->train);
   in->width = MM_DECISION_VIEW_GRID;
@@ -233,9 +223,7 @@ field_apply (GObject      *owner,
       g_free (self->message);
       self->message = g_strdup (error ? error->message : _("The decision boundary could not be computed."));
     }
-  self->generation++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  mm_view_count_result (GTK_WIDGET (self), &self->generation, properties[MM_VIEW_PROP_GENERATION]);
 }
 
 /* ---- Drawing ------------------------------------------------------------- */
@@ -384,12 +372,12 @@ legend (MmDecisionView *self,
 }
 
 static void
-draw_view (MmDecisionView *self,
-           cairo_t        *cr,
-           double          w,
-           double          h)
+draw_view (GtkWidget *widget,
+           cairo_t   *cr,
+           double     w,
+           double     h)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  MmDecisionView *self = MM_DECISION_VIEW (widget);
   double s = self->scale, pad = 8 * s, tick = 4 * s, gap = 10 * s;
   double step, label_w = 0, label_h = 0, legend_w = 0, legend_h = 0;
   double left, bottom, right, avail_w, avail_h, side, r;
@@ -538,7 +526,7 @@ draw_view (MmDecisionView *self,
 
   if (self->message != NULL)
     mm_view_draw_banner (widget, cr, fr.px, fr.py, side, s, self->message);
-  else if (self->model == NULL || self->params == NULL)
+  else if (!mm_view_model_ready (&self->model))
     mm_view_draw_banner (widget, cr, fr.px, fr.py, side, s, _("No model yet: the data alone"));
 }
 
@@ -546,15 +534,7 @@ static void
 mm_decision_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
 {
-  MmDecisionView *self = MM_DECISION_VIEW (widget);
-  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  cairo_t *cr;
-
-  if (w <= 0 || h <= 0)
-    return;
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  draw_view (self, cr, w, h);
-  cairo_destroy (cr);
+  mm_view_snapshot (widget, snapshot, draw_view);
 }
 
 static void
@@ -566,18 +546,9 @@ mm_decision_view_measure (GtkWidget      *widget,
                           int            *minimum_baseline,
                           int            *natural_baseline)
 {
-  MmDecisionView *self = MM_DECISION_VIEW (widget);
+  static const int sizes[4] = { 160, 440, 120, 360 };
 
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    {
-      *minimum = (int) (160 * self->scale);
-      *natural = (int) (440 * self->scale);
-    }
-  else
-    {
-      *minimum = (int) (120 * self->scale);
-      *natural = (int) (360 * self->scale);
-    }
+  mm_view_measure (orientation, MM_DECISION_VIEW (widget)->scale, sizes, minimum, natural);
 }
 
 /* ---- Setters ------------------------------------------------------------- */
@@ -666,32 +637,14 @@ mm_decision_view_set_model (MmDecisionView *self,
 
   if (self->job == NULL)      /* disposed */
     return;
-  /* The same snapshot again: its result is (or will be) shown already. */
-  if (model == self->model && params == self->params)
+  if (!mm_view_model_set (&self->model, model, params, &new_model))
     return;
-
-  new_model = model != self->model;
-  if (model != NULL)
-    mm_module_ref (model);
-  if (params != NULL)
-    mm_params_ref (params);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
-  self->model = model;
-  self->params = params;
-
-  if (model == NULL || params == NULL)
+  if (!mm_view_job_update (self->job, mm_view_model_ready (&self->model), new_model))
     {
-      mm_view_job_cancel (self->job);
       g_clear_pointer (&self->field, field_free);
       g_clear_pointer (&self->message, g_free);
       gtk_widget_queue_draw (GTK_WIDGET (self));
-      return;
     }
-  if (new_model)
-    mm_view_job_restart (self->job);
-  else
-    mm_view_job_request (self->job);
 }
 
 void
@@ -700,12 +653,7 @@ mm_decision_view_set_scale (MmDecisionView *self,
 {
   g_return_if_fail (MM_IS_DECISION_VIEW (self));
 
-  scale = CLAMP (scale, MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX);
-  if (scale == self->scale)
-    return;
-  self->scale = scale;
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+  mm_view_set_scale (GTK_WIDGET (self), &self->scale, scale, properties[MM_VIEW_PROP_SCALE]);
 }
 
 double
@@ -779,8 +727,7 @@ mm_decision_view_dispose (GObject *object)
   g_clear_pointer (&self->job, mm_view_job_detach);
   g_clear_pointer (&self->train, mm_dataset_unref);
   g_clear_pointer (&self->test, mm_dataset_unref);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
+  mm_view_model_clear (&self->model);
   g_clear_pointer (&self->field, field_free);
   g_clear_pointer (&self->message, g_free);
   G_OBJECT_CLASS (mm_decision_view_parent_class)->dispose (object);
@@ -794,17 +741,7 @@ mm_decision_view_get_property (GObject    *object,
 {
   MmDecisionView *self = MM_DECISION_VIEW (object);
 
-  switch (prop_id)
-    {
-    case PROP_SCALE:
-      g_value_set_double (value, self->scale);
-      break;
-    case PROP_GENERATION:
-      g_value_set_uint64 (value, self->generation);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  mm_view_get_property (object, prop_id, value, pspec, self->scale, self->generation);
 }
 
 static void
@@ -813,16 +750,10 @@ mm_decision_view_set_property (GObject      *object,
                                const GValue *value,
                                GParamSpec   *pspec)
 {
-  MmDecisionView *self = MM_DECISION_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_SCALE:
-      mm_decision_view_set_scale (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  if (prop_id == MM_VIEW_PROP_SCALE)
+    mm_decision_view_set_scale (MM_DECISION_VIEW (object), g_value_get_double (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -837,15 +768,7 @@ mm_decision_view_class_init (MmDecisionViewClass *klass)
   widget_class->snapshot = mm_decision_view_snapshot;
   widget_class->measure = mm_decision_view_measure;
 
-  properties[PROP_SCALE] =
-    g_param_spec_double ("scale", NULL, NULL,
-                         MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_GENERATION] =
-    g_param_spec_uint64 ("generation", NULL, NULL,
-                         0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  mm_view_install_properties (object_class, properties);
 
   gtk_widget_class_set_css_name (widget_class, "decisionview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -5,6 +5,7 @@
 #include "mm-palette.h"
 #include "mm-view-draw.h"
 #include "mm-view-job.h"
+#include "mm-view-model.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -13,8 +14,7 @@
 #define N_CELLS (MM_SAMPLE_GRID_COLUMNS * MM_SAMPLE_GRID_ROWS)
 
 typedef struct {
-  MmModule *model;
-  MmParams *params;
+  MmViewModel model;
   MmDataset *dataset;
   gsize indices[N_CELLS];
   guint n;
@@ -32,8 +32,7 @@ struct _MmSampleGrid {
   GtkWidget parent_instance;
 
   MmDataset *test;
-  MmModule *model;
-  MmParams *params;
+  MmViewModel model;
   double scale;
 
   gboolean is_image;
@@ -49,14 +48,7 @@ struct _MmSampleGrid {
   guint64 generation;
 };
 
-enum {
-  PROP_0,
-  PROP_SCALE,
-  PROP_GENERATION,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+static GParamSpec *properties[MM_VIEW_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (MmSampleGrid, mm_sample_grid, GTK_TYPE_WIDGET)
 
@@ -67,8 +59,7 @@ predict_input_free (gpointer data)
 {
   PredictInput *in = data;
 
-  mm_module_unref (in->model);
-  mm_params_unref (in->params);
+  mm_view_model_clear (&in->model);
   mm_dataset_unref (in->dataset);
   g_free (in);
 }
@@ -88,7 +79,7 @@ predict_run (gpointer       data,
     return NULL;
   if (!mm_dataset_get_batch (in->dataset, in->indices, in->n, &x, &y, error))
     return NULL;
-  scores = mm_module_predict (in->model, in->params, x, error);
+  scores = mm_module_predict (in->model.module, in->model.params, x, error);
   if (scores == NULL)
     return NULL;
   p = g_new0 (Predictions, 1);
@@ -110,11 +101,10 @@ predict_prepare (GObject        *owner,
   PredictInput *in;
 
   if (self->test == NULL || !self->is_image || self->n_shown == 0
-      || self->model == NULL || self->params == NULL)
+      || !mm_view_model_ready (&self->model))
     return NULL;
   in = g_new0 (PredictInput, 1);
-  in->model = mm_module_ref (self->model);
-  in->params = mm_params_ref (self->params);
+  mm_view_model_copy (&in->model, &self->model);
   in->dataset = mm_dataset_ref (self->test);
   memcpy (in->indices, self->indices, sizeof (gsize) * self->n_shown);
   in->n = self->n_shown;
@@ -142,9 +132,7 @@ predict_apply (GObject      *owner,
     self->predictions = p;
   else
     self->message = g_strdup (error ? error->message : _("The predictions could not be computed."));
-  self->generation++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATION]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  mm_view_count_result (GTK_WIDGET (self), &self->generation, properties[MM_VIEW_PROP_GENERATION]);
 }
 
 /* ---- Choosing and converting the samples ---------------------------------- */
@@ -309,12 +297,12 @@ class_label (MmDataset *ds,
 }
 
 static void
-draw_view (MmSampleGrid *self,
-           cairo_t      *cr,
-           double        w,
-           double        h)
+draw_view (GtkWidget *widget,
+           cairo_t   *cr,
+           double     w,
+           double     h)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  MmSampleGrid *self = MM_SAMPLE_GRID (widget);
   double s = self->scale, pad = 8 * s, gap_x = 10 * s, gap_y = 10 * s;
   double line1_h, line2_h, text_h, cell_w, cell_h, box, img_scale, img_w, img_h, top;
   guint cols = MM_SAMPLE_GRID_COLUMNS, rows;
@@ -441,15 +429,7 @@ static void
 mm_sample_grid_snapshot (GtkWidget   *widget,
                          GtkSnapshot *snapshot)
 {
-  MmSampleGrid *self = MM_SAMPLE_GRID (widget);
-  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  cairo_t *cr;
-
-  if (w <= 0 || h <= 0)
-    return;
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  draw_view (self, cr, w, h);
-  cairo_destroy (cr);
+  mm_view_snapshot (widget, snapshot, draw_view);
 }
 
 static void
@@ -461,18 +441,9 @@ mm_sample_grid_measure (GtkWidget      *widget,
                         int            *minimum_baseline,
                         int            *natural_baseline)
 {
-  MmSampleGrid *self = MM_SAMPLE_GRID (widget);
+  static const int sizes[4] = { 200, 600, 160, 480 };
 
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    {
-      *minimum = (int) (200 * self->scale);
-      *natural = (int) (600 * self->scale);
-    }
-  else
-    {
-      *minimum = (int) (160 * self->scale);
-      *natural = (int) (480 * self->scale);
-    }
+  mm_view_measure (orientation, MM_SAMPLE_GRID (widget)->scale, sizes, minimum, natural);
 }
 
 /* ---- Setters ------------------------------------------------------------- */
@@ -517,32 +488,14 @@ mm_sample_grid_set_model (MmSampleGrid *self,
 
   if (self->job == NULL)      /* disposed */
     return;
-  /* The same snapshot again: its result is (or will be) shown already. */
-  if (model == self->model && params == self->params)
+  if (!mm_view_model_set (&self->model, model, params, &new_model))
     return;
-
-  new_model = model != self->model;
-  if (model != NULL)
-    mm_module_ref (model);
-  if (params != NULL)
-    mm_params_ref (params);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
-  self->model = model;
-  self->params = params;
-
-  if (model == NULL || params == NULL)
+  if (!mm_view_job_update (self->job, mm_view_model_ready (&self->model), new_model))
     {
-      mm_view_job_cancel (self->job);
       g_clear_pointer (&self->predictions, g_free);
       g_clear_pointer (&self->message, g_free);
       gtk_widget_queue_draw (GTK_WIDGET (self));
-      return;
     }
-  if (new_model)
-    mm_view_job_restart (self->job);
-  else
-    mm_view_job_request (self->job);
 }
 
 void
@@ -551,12 +504,7 @@ mm_sample_grid_set_scale (MmSampleGrid *self,
 {
   g_return_if_fail (MM_IS_SAMPLE_GRID (self));
 
-  scale = CLAMP (scale, MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX);
-  if (scale == self->scale)
-    return;
-  self->scale = scale;
-  gtk_widget_queue_resize (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+  mm_view_set_scale (GTK_WIDGET (self), &self->scale, scale, properties[MM_VIEW_PROP_SCALE]);
 }
 
 double
@@ -618,8 +566,7 @@ mm_sample_grid_dispose (GObject *object)
 
   g_clear_pointer (&self->job, mm_view_job_detach);
   g_clear_pointer (&self->test, mm_dataset_unref);
-  g_clear_pointer (&self->model, mm_module_unref);
-  g_clear_pointer (&self->params, mm_params_unref);
+  mm_view_model_clear (&self->model);
   g_clear_pointer (&self->predictions, g_free);
   g_clear_pointer (&self->message, g_free);
   clear_images (self);
@@ -634,17 +581,7 @@ mm_sample_grid_get_property (GObject    *object,
 {
   MmSampleGrid *self = MM_SAMPLE_GRID (object);
 
-  switch (prop_id)
-    {
-    case PROP_SCALE:
-      g_value_set_double (value, self->scale);
-      break;
-    case PROP_GENERATION:
-      g_value_set_uint64 (value, self->generation);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  mm_view_get_property (object, prop_id, value, pspec, self->scale, self->generation);
 }
 
 static void
@@ -653,16 +590,10 @@ mm_sample_grid_set_property (GObject      *object,
                              const GValue *value,
                              GParamSpec   *pspec)
 {
-  MmSampleGrid *self = MM_SAMPLE_GRID (object);
-
-  switch (prop_id)
-    {
-    case PROP_SCALE:
-      mm_sample_grid_set_scale (self, g_value_get_double (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  if (prop_id == MM_VIEW_PROP_SCALE)
+    mm_sample_grid_set_scale (MM_SAMPLE_GRID (object), g_value_get_double (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -677,15 +608,7 @@ mm_sample_grid_class_init (MmSampleGridClass *klass)
   widget_class->snapshot = mm_sample_grid_snapshot;
   widget_class->measure = mm_sample_grid_measure;
 
-  properties[PROP_SCALE] =
-    g_param_spec_double ("scale", NULL, NULL,
-                         MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_GENERATION] =
-    g_param_spec_uint64 ("generation", NULL, NULL,
-                         0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  mm_view_install_properties (object_class, properties);
 
   gtk_widget_class_set_css_name (widget_class, "samplegrid");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -1,4 +1,5 @@
-/* mm-view-draw.c — small drawing helpers shared by the data views. */
+/* mm-view-draw.c — small drawing helpers shared by the data views, and the
+ * plumbing of their common properties. */
 #include "mm-view-draw.h"
 
 #include <math.h>
@@ -154,4 +155,94 @@ mm_view_nice_step (double range,
   if (norm < 7.5)
     return 5 * mag;
   return 10 * mag;
+}
+
+/* ---- What every data view has -------------------------------------------- */
+
+void
+mm_view_install_properties (GObjectClass *klass,
+                            GParamSpec   *properties[MM_VIEW_N_PROPS])
+{
+  properties[MM_VIEW_PROP_SCALE] =
+    g_param_spec_double ("scale", NULL, NULL,
+                         MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[MM_VIEW_PROP_GENERATION] =
+    g_param_spec_uint64 ("generation", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (klass, MM_VIEW_N_PROPS, properties);
+}
+
+void
+mm_view_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec,
+                      double      scale,
+                      guint64     generation)
+{
+  switch (prop_id)
+    {
+    case MM_VIEW_PROP_SCALE:
+      g_value_set_double (value, scale);
+      break;
+    case MM_VIEW_PROP_GENERATION:
+      g_value_set_uint64 (value, generation);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+void
+mm_view_set_scale (GtkWidget  *widget,
+                   double     *scale,
+                   double      value,
+                   GParamSpec *pspec)
+{
+  value = CLAMP (value, MM_VIEW_SCALE_MIN, MM_VIEW_SCALE_MAX);
+  if (value == *scale)
+    return;
+  *scale = value;
+  gtk_widget_queue_resize (widget);
+  g_object_notify_by_pspec (G_OBJECT (widget), pspec);
+}
+
+void
+mm_view_count_result (GtkWidget  *widget,
+                      guint64    *generation,
+                      GParamSpec *pspec)
+{
+  (*generation)++;
+  g_object_notify_by_pspec (G_OBJECT (widget), pspec);
+  gtk_widget_queue_draw (widget);
+}
+
+void
+mm_view_snapshot (GtkWidget      *widget,
+                  GtkSnapshot    *snapshot,
+                  MmViewDrawFunc  draw)
+{
+  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  cairo_t *cr;
+
+  if (w <= 0 || h <= 0)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  draw (widget, cr, w, h);
+  cairo_destroy (cr);
+}
+
+void
+mm_view_measure (GtkOrientation  orientation,
+                 double          scale,
+                 const int       sizes[4],
+                 int            *minimum,
+                 int            *natural)
+{
+  const int *s = orientation == GTK_ORIENTATION_HORIZONTAL ? sizes : sizes + 2;
+
+  *minimum = (int) (s[0] * scale);
+  *natural = (int) (s[1] * scale);
 }

@@ -254,6 +254,25 @@ mm_view_job_cancel (MmViewJob *job)
 }
 
 gboolean
+mm_view_job_update (MmViewJob *job,
+                    gboolean   ready,
+                    gboolean   restart)
+{
+  g_return_val_if_fail (job != NULL, FALSE);
+
+  if (!ready)
+    {
+      mm_view_job_cancel (job);
+      return FALSE;
+    }
+  if (restart)
+    mm_view_job_restart (job);
+  else
+    mm_view_job_request (job);
+  return TRUE;
+}
+
+gboolean
 mm_view_job_is_busy (MmViewJob *job)
 {
   g_return_val_if_fail (job != NULL, FALSE);

@@ -59,6 +59,12 @@ void       mm_view_job_request          (MmViewJob            *job);
 void       mm_view_job_restart          (MmViewJob            *job);
 /* Cancels what runs or waits, without starting anything new. */
 void       mm_view_job_cancel           (MmViewJob            *job);
+/* The inputs changed: when there is nothing to compute (not @ready), cancels
+ * and returns FALSE (the owner drops its result); otherwise restarts when
+ * @restart, else requests, and returns TRUE. */
+gboolean   mm_view_job_update           (MmViewJob            *job,
+                                         gboolean              ready,
+                                         gboolean              restart);
 /* TRUE while a computation runs or one is waiting to start. */
 gboolean   mm_view_job_is_busy          (MmViewJob            *job);
 /* Cancels, forgets the owner and drops the owner's reference. */
