@@ -25,3 +25,4 @@
 #include "mm-trainer.h"
 #include "mm-safetensors.h"
 #include "mm-project.h"
+#include "mm-export.h"
