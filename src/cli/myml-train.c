@@ -47,6 +47,8 @@ typedef struct {
   char *schedule;
   char *save;
   char *load;
+  char *import_pytorch;
+  char *export_pytorch;
   char *log;
   gboolean json;
   gboolean quiet;
@@ -72,6 +74,12 @@ static const GOptionEntry model_entries[] = {
   { "init", 0, 0, G_OPTION_ARG_STRING, &opts.init, "Weight initialisation: xavier (default), he, he-uniform", "KIND" },
   { "load", 0, 0, G_OPTION_ARG_FILENAME, &opts.load, "Start from the weights in this .safetensors file", "FILE" },
   { "save", 0, 0, G_OPTION_ARG_FILENAME, &opts.save, "Save the trained weights to this .safetensors file", "FILE" },
+  { "import-pytorch", 0, 0, G_OPTION_ARG_FILENAME, &opts.import_pytorch,
+    "Start from a PyTorch state_dict in this .safetensors file (nn.Sequential with the same layers; "
+    "Linear weights as PyTorch's (out, in))", "FILE" },
+  { "export-pytorch", 0, 0, G_OPTION_ARG_FILENAME, &opts.export_pytorch,
+    "Write a PyTorch script (FILE.py) that trains the same network the same way, with the starting weights "
+    "(FILE.safetensors) and toy or CSV data (FILE-*.npy) beside it, and exit", "FILE" },
   { NULL }
 };
 
@@ -387,6 +395,80 @@ write_log (MmTrainer *trainer,
   return TRUE;
 }
 
+/* The project the options describe (what --project gives directly). */
+static MmProject *
+project_from_options (MmModule              *model,
+                      const MmTrainerConfig *config)
+{
+  MmProject *p = mm_project_new ();
+  const char *data = opts.data ? opts.data : "fashion-mnist";
+
+  g_free (p->network);
+  p->network = mm_module_to_string (model);
+  if (g_ascii_strcasecmp (data, "fashion-mnist") == 0)
+    {
+      p->data = opts.data_dir ? MM_PROJECT_DATA_IDX_DIR : MM_PROJECT_DATA_FASHION_MNIST;
+      p->data_path = g_strdup (opts.data_dir);
+    }
+  else if (is_toy (data))
+    {
+      p->data = MM_PROJECT_DATA_TOY;
+      mm_toy_kind_from_name (data, &p->toy, NULL);
+      p->toy_samples = (guint) opts.samples;
+      p->toy_noise = opts.noise;
+      p->toy_classes = opts.classes > 0 ? (guint) opts.classes : mm_toy_kind_default_classes (p->toy);
+    }
+  else if (g_str_has_prefix (data, "csv:") || g_str_has_suffix (data, ".csv"))
+    {
+      p->data = MM_PROJECT_DATA_CSV;
+      p->data_path = g_strdup (g_str_has_prefix (data, "csv:") ? data + 4 : data);
+    }
+  else
+    {
+      p->data = MM_PROJECT_DATA_IDX_DIR;
+      p->data_path = g_strdup (data);
+    }
+  p->loss = opts.loss && g_ascii_strcasecmp (opts.loss, "mse") == 0 ? MM_PROJECT_LOSS_MSE
+                                                                      : MM_PROJECT_LOSS_CROSS_ENTROPY;
+  p->label_smoothing = opts.label_smoothing;
+  p->optimizer = config->optimizer;
+  p->l1 = config->l1;
+  p->l2 = config->l2;
+  p->penalize_biases = config->penalize_biases;
+  p->batch_size = (guint) config->batch_size;
+  p->epochs = config->epochs;
+  p->seed = config->seed;
+  p->init = config->init;
+  return p;
+}
+
+/* --export-pytorch: the script, the starting weights and the data beside it. */
+static void
+export_pytorch (MmProject            **project,
+                MmModule              *model,
+                const MmTrainerConfig *config,
+                MmDataset             *train,
+                MmDataset             *test)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *base = NULL, *stem = NULL;
+
+  if (*project == NULL)
+    *project = project_from_options (model, config);
+  (*project)->epochs = config->epochs;
+  if (!mm_export_pytorch_files (*project, train, test, config->initial_params, &config->schedule,
+                                opts.export_pytorch, &error))
+    fail (error);
+  dir = g_path_get_dirname (opts.export_pytorch);
+  base = g_path_get_basename (opts.export_pytorch);
+  stem = g_str_has_suffix (base, ".py") && strlen (base) > 3 ? g_strndup (base, strlen (base) - 3) : g_strdup (base);
+  printf ("wrote %s, the starting weights %s/%s.safetensors", opts.export_pytorch, dir, stem);
+  if (mm_project_export_needs_data (*project))
+    printf (" and the data %s/%s-*.npy", dir, stem);
+  printf ("\n");
+  printf ("run it with: python3 %s\n", opts.export_pytorch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,6 +489,7 @@ main (int argc, char **argv)
   MmTrainerState final_state = MM_TRAINER_FAILED;
   char final_message[256] = "";
   GOptionGroup *g;
+  g_autoptr(MmProject) project = NULL;
 
   g_option_context_set_summary (ctx,
     "Trains the seed's network (Flatten, Linear(784,100), ReLU, Linear(100,100), ReLU, Linear(100,10);\n"
@@ -425,7 +508,8 @@ main (int argc, char **argv)
     "Examples:\n"
     "  myml-train --optimizer adam --lr 1e-3 --epochs 10\n"
     "  myml-train --data spiral --classes 3 --optimizer adam --lr 0.01 --epochs 200\n"
-    "  myml-train --json --save weights.safetensors\n");
+    "  myml-train --json --save weights.safetensors\n"
+    "  myml-train --data spiral --optimizer adam --lr 0.01 --export-pytorch spiral.py\n");
 
   /* GOption's --help shows only the main group and hides --epochs, --lr, …
    * behind --help-training; a short list of groups is not worth that detour,
@@ -453,10 +537,12 @@ main (int argc, char **argv)
     usage_error ("--threads must be at least 0");
   if (opts.init && !mm_init_kind_from_name (opts.init, &init))
     usage_error ("unknown --init '%s' (xavier, he, he-uniform)", opts.init);
+  if (opts.load && opts.import_pytorch)
+    usage_error ("--load and --import-pytorch both give the starting weights: choose one");
 
   if (opts.project != NULL)
     {
-      g_autoptr(MmProject) project = mm_project_load (opts.project, &error);
+      project = mm_project_load (opts.project, &error);
       if (project == NULL)
         fail (error);
       if (!mm_project_load_data (project, &train, &test, &error) ||
@@ -517,6 +603,19 @@ configured:
       config.initial_params = mm_params_load_safetensors (opts.load, NULL, &error);
       if (config.initial_params == NULL)
         fail (error);
+    }
+  if (opts.import_pytorch)
+    {
+      g_autoptr(MmParams) torch_state = mm_params_load_pytorch (opts.import_pytorch, &error);
+      g_clear_pointer (&config.initial_params, mm_params_unref);
+      if (torch_state == NULL || (config.initial_params = mm_params_from_pytorch (model, torch_state, &error)) == NULL)
+        fail (error);
+    }
+  if (opts.export_pytorch)
+    {
+      export_pytorch (&project, model, &config, train, test);
+      mm_trainer_config_clear (&config);
+      return 0;
     }
 
   trainer = mm_trainer_new (&config, &error);

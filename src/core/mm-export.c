@@ -715,11 +715,14 @@ write_header (GString               *s,
               const MmExportOptions *o,
               const char            *prefix)
 {
-  g_autofree char *title = py_comment_text (o->title ? o->title : "A MyML Studio project");
+  g_autofree char *title = o->title ? py_comment_text (o->title) : NULL;
   g_autofree char *name = py_comment_text (o->script_name ? o->script_name : "script.py");
 
   line (s, "#!/usr/bin/env python3");
-  line (s, "\"\"\"%s, exported from MyML Studio as a PyTorch script.", title);
+  if (title != NULL)
+    line (s, "\"\"\"%s: a MyML Studio project, exported as a PyTorch script.", title);
+  else
+    line (s, "\"\"\"A MyML Studio project, exported as a PyTorch script.");
   line (s, "%s", "");
   line (s, "It trains the same network as the app, with the same data, loss, optimizer,");
   line (s, "regularization, batch size and seed, written with PyTorch (torch.nn and");
@@ -727,12 +730,12 @@ write_header (GString               *s,
   line (s, "says which part of the app it comes from.");
   line (s, "%s", "");
   /* The explanations line up in one column after the longest command. */
-  line (s, "    python3 %s%*s train for %u epochs, as in the app", name, 16, "", p->epochs);
+  line (s, "    python3 %s%*s train for %u epochs, as in the app", name, 17, "", p->epochs);
   line (s, "    python3 %s --epochs 3%*s train for 3 epochs instead", name, 6, "");
   line (s, "    python3 %s --random torch%*s PyTorch's own shuffling and Dropout", name, 2, "");
   line (s, "    python3 %s --save trained.safetensors", name);
-  line (s, "            %*s keep the trained weights in PyTorch's layout", (int) g_utf8_strlen (name, -1) + 16, "");
-  line (s, "            %*s (myml-train --import-pytorch reads them)", (int) g_utf8_strlen (name, -1) + 16, "");
+  line (s, "            %*s keep the trained weights in PyTorch's layout", (int) g_utf8_strlen (name, -1) + 17, "");
+  line (s, "            %*s (myml-train --import-pytorch reads them)", (int) g_utf8_strlen (name, -1) + 17, "");
   line (s, "%s", "");
   line (s, "Same numbers as the app: the script starts from the weights saved beside it,");
   line (s, "and unless it runs with --random torch it takes the batches in the app's order");
@@ -850,15 +853,16 @@ write_data (GString               *s,
             guint classes = p->toy_classes ? p->toy_classes : mm_toy_kind_default_classes (p->toy);
             line (s, "# The toy set \"%s\": %u points with noise %s in %u classes, drawn by the app",
                   mm_toy_kind_to_name (p->toy), p->toy_samples, noise, classes);
-            line (s, "# from the seed and split 80/20 (test) by the same seed. The app has its own");
-            line (s, "# random numbers, so its points come in .npy files beside this script.");
+            line (s, "# from the seed and split into training and test points (80/20) by the same");
+            line (s, "# seed. The app has its own random numbers, so the points come in .npy files");
+            line (s, "# beside this script.");
           }
         else
           {
             g_autofree char *path = py_comment_text (p->data_path ? p->data_path : "(a CSV file)");
             line (s, "# The CSV file %s (the class in the last column), split", path);
-            line (s, "# 80/20 (test) by the seed as in the app; its parts come in .npy files beside");
-            line (s, "# this script.");
+            line (s, "# into training and test rows (80/20) by the seed as in the app; the parts come");
+            line (s, "# in .npy files beside this script.");
           }
         line (s, "def load_data():");
         line (s, "    \"\"\"Training features and classes, then test features and classes, as tensors.\"\"\"");
@@ -1345,7 +1349,7 @@ mm_export_pytorch_files (const MmProject  *project,
   stem = g_str_has_suffix (base, ".py") && strlen (base) > 3 ? g_strndup (base, strlen (base) - 3) : g_strdup (base);
   weights_file = g_strconcat (stem, ".safetensors", NULL);
   weights_path = g_build_filename (dir, weights_file, NULL);
-  title = g_strdup_printf ("%s: a MyML Studio project", stem);
+  title = g_strdup (stem);
 
   model = mm_module_parse (project->network, &local);
   if (model == NULL)
