@@ -23,7 +23,15 @@
 #include <math.h>
 #include <string.h>
 
-#define PYTHON "/usr/bin/python3"
+/* /usr/bin/python3, or MYML_TEST_PYTHON (e.g. to try the skipped path). */
+#define PYTHON python ()
+
+static const char *
+python (void)
+{
+  const char *p = g_getenv ("MYML_TEST_PYTHON");
+  return p && *p ? p : "/usr/bin/python3";
+}
 
 static char *tmpdir;
 
@@ -79,12 +87,12 @@ torch_missing (void)
   if (g_once_init_enter (&once))
     {
       if (!g_file_test (PYTHON, G_FILE_TEST_IS_EXECUTABLE))
-        reason = g_strdup (PYTHON " is not installed");
+        reason = g_strdup_printf ("%s is not installed", PYTHON);
       else
         {
           g_auto(Run) r = RUN (PYTHON, "-c", "import torch, numpy");
           if (r.status != 0)
-            reason = g_strdup_printf ("PyTorch is not installed for " PYTHON " (import torch failed: %s)",
+            reason = g_strdup_printf ("PyTorch is not installed for %s (import torch failed: %s)", PYTHON,
                                       g_strstrip (r.err));
         }
       g_once_init_leave (&once, 1);
@@ -1332,43 +1340,64 @@ assert_one_line (const Run  *r,
     g_error ("standard error '%s' lacks '%s'", r->err, want);
 }
 
-static void
-test_cli (void)
-{
-  g_autofree char *dir = tmp_path ("cli");
-  g_autofree char *script = g_build_filename (dir, "moons.py", NULL);
-  g_autofree char *weights = g_build_filename (dir, "moons.safetensors", NULL);
-  g_autofree char *train_x = g_build_filename (dir, "moons-train-x.npy", NULL);
-  g_autofree char *ours_log = g_build_filename (dir, "ours.csv", NULL);
-  g_autofree char *theirs_log = g_build_filename (dir, "theirs.csv", NULL);
-  g_autofree char *torch_weights = g_build_filename (dir, "torch.safetensors", NULL);
-  g_autofree char *script_text = NULL;
-  const char *bin = myml_train ();
 #define MOONS "--data", "moons", "--samples", "120", "--model", "Linear(2, 8); Tanh; Linear(8, 2)", \
               "--optimizer", "adamw", "--lr", "0.02", "--weight-decay", "0.01", "--l2", "0.001", \
               "--batch-size", "24", "--epochs", "2", "--seed", "5", "--schedule", "step:1:0.5"
 
-  if (!g_file_test (bin, G_FILE_TEST_IS_EXECUTABLE))
+/* myml-train --export-pytorch DIR/NAME.py with the MOONS options; the path
+ * of the script. */
+static char *
+cli_export (const char *dir_name)
+{
+  g_autofree char *dir = tmp_path (dir_name);
+  char *script = g_build_filename (dir, "moons.py", NULL);
+  g_auto(Run) r = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  r = RUN (myml_train (), MOONS, "--export-pytorch", script);
+  if (r.status != 0)
+    g_error ("myml-train --export-pytorch failed: %s", r.err);
+  g_assert_nonnull (strstr (r.out, "wrote"));
+  return script;
+}
+
+static gboolean
+skip_without_myml_train (void)
+{
+  if (!g_file_test (myml_train (), G_FILE_TEST_IS_EXECUTABLE))
     {
       g_test_skip ("myml-train is not built (set MYML_TRAIN)");
-      return;
+      return TRUE;
     }
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  return FALSE;
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *script = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *weights = NULL;
+  g_autofree char *train_x = NULL;
+  g_autofree char *script_text = NULL;
+  const char *bin = myml_train ();
+
+  if (skip_without_myml_train ())
+    return;
   {
     g_auto(Run) r = RUN (bin, "--help");
     g_assert_cmpint (r.status, ==, 0);
     g_assert_nonnull (strstr (r.out, "--export-pytorch=FILE"));
     g_assert_nonnull (strstr (r.out, "--import-pytorch=FILE"));
   }
-  {
-    g_auto(Run) r = RUN (bin, MOONS, "--export-pytorch", script);
-    if (r.status != 0)
-      g_error ("myml-train --export-pytorch failed: %s", r.err);
-    g_assert_nonnull (strstr (r.out, "wrote"));
-  }
+  script = cli_export ("cli");
+  dir = g_path_get_dirname (script);
+  weights = g_build_filename (dir, "moons.safetensors", NULL);
+  train_x = g_build_filename (dir, "moons-train-x.npy", NULL);
   g_assert_true (g_file_test (weights, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (train_x, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_get_contents (script, &script_text, NULL, NULL));
+  assert_has (script_text, "\"\"\"moons: a MyML Studio project");
   assert_has (script_text, "torch.optim.AdamW(model.parameters(), lr=0.02");
   assert_has (script_text, "StepLR(optimizer, step_size=1, gamma=0.5)");
   assert_has (script_text, "The toy set \"moons\": 120 points");
@@ -1397,10 +1426,71 @@ test_cli (void)
     g_assert_cmpint (r.status, ==, 1);
     assert_one_line (&r, "Could not write");
   }
+}
 
-  if (skip_without_torch ())
+/* --project with weights: the script starts from the project's weights. */
+static void
+test_cli_project (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmProject) p = cnn_project ();
+  g_autoptr(MmModule) model = mm_module_parse (p->network, NULL);
+  g_autoptr(GArray) specs = mm_module_get_params (model);
+  g_autofree char *dir = tmp_path ("cli-project");
+  g_autofree char *project = g_build_filename (dir, "cnn.myml", NULL);
+  g_autofree char *script = g_build_filename (dir, "exported.py", NULL);
+  g_autofree char *weights = g_build_filename (dir, "exported.safetensors", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(MmParams) written = NULL;
+
+  if (skip_without_myml_train ())
     return;
-  /* The script's run is myml-train's run, schedule included. */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  p->weights = mm_params_init (specs, MM_INIT_HE_NORMAL, 99, &error);
+  p->epochs = 7;
+  g_assert_true (mm_project_save (p, project, &error));
+  g_assert_no_error (error);
+  {
+    g_auto(Run) r = RUN (myml_train (), "--project", project, "--epochs", "3", "--export-pytorch", script);
+    if (r.status != 0)
+      g_error ("myml-train --project --export-pytorch failed: %s", r.err);
+  }
+  g_assert_true (g_file_get_contents (script, &text, NULL, NULL));
+  assert_has (text, "EPOCHS = 3\n");
+  assert_has (text, "nn.Conv2d(4, 6, 3, padding=2, dilation=2),");
+  assert_has (text, "nn.BatchNorm1d(16, eps=0.001, momentum=0.2),");
+  assert_has (text, "MNIST format");
+  written = mm_params_load_safetensors (weights, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const char *name = g_array_index (specs, MmParamSpec, i).name;
+      MmTensor *a = mm_params_lookup (p->weights, name);
+      MmTensor *b = mm_params_lookup (written, name);
+      g_assert_nonnull (b);
+      g_assert_cmpmem (a->data, a->size * 4, b->data, b->size * 4);
+    }
+}
+
+/* The script's run is myml-train's run, schedule included; PyTorch's trained
+ * weights start another run. */
+static void
+test_cli_torch (void)
+{
+  g_autofree char *script = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *ours_log = NULL;
+  g_autofree char *theirs_log = NULL;
+  g_autofree char *torch_weights = NULL;
+  const char *bin = myml_train ();
+
+  if (skip_without_myml_train () || skip_without_torch ())
+    return;
+  script = cli_export ("cli-torch");
+  dir = g_path_get_dirname (script);
+  ours_log = g_build_filename (dir, "ours.csv", NULL);
+  theirs_log = g_build_filename (dir, "theirs.csv", NULL);
+  torch_weights = g_build_filename (dir, "torch.safetensors", NULL);
   {
     g_auto(Run) r = RUN (bin, MOONS, "--quiet", "--log", ours_log);
     g_assert_cmpint (r.status, ==, 0);
@@ -1426,7 +1516,6 @@ test_cli (void)
                       i + 1);
       }
   }
-  /* PyTorch's trained weights as the starting point of another run. */
   {
     g_auto(Run) r = RUN (bin, MOONS, "--quiet", "--epochs", "1", "--import-pytorch", torch_weights);
     if (r.status != 0)
@@ -1438,8 +1527,9 @@ test_cli (void)
     g_assert_cmpint (r.status, ==, 1);
     assert_one_line (&r, "0.weight has shape (8, 2), but the network needs (9, 2)");
   }
-#undef MOONS
 }
+
+#undef MOONS
 
 /* ---- main ---------------------------------------------------------------------- */
 
@@ -1496,7 +1586,9 @@ main (int argc, char **argv)
   g_test_add_func ("/export/torch/fashion-mnist", test_torch_fashion_mnist);
   g_test_add_func ("/export/torch/import-mlp", test_torch_import_mlp);
   g_test_add_func ("/export/torch/import-cnn", test_torch_import_cnn);
-  g_test_add_func ("/export/cli", test_cli);
+  g_test_add_func ("/export/cli/options", test_cli);
+  g_test_add_func ("/export/cli/project", test_cli_project);
+  g_test_add_func ("/export/cli/torch", test_cli_torch);
 
   status = g_test_run ();
   remove_tree (tmpdir);

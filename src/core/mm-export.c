@@ -1649,7 +1649,7 @@ mm_params_load_pytorch (const char  *path,
     {
       g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
                    "%s holds MyML Studio's own weights (Linear weights as (in, out)), not PyTorch's: "
-                   "load it as the app's weights instead", path);
+                   "load it as MyML weights instead (myml-train --load)", path);
       return NULL;
     }
   params = mm_params_from_safetensors (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL, error);
