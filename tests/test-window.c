@@ -12,6 +12,7 @@
 #include "mm-decision-view.h"
 #include "mm-graph-page.h"
 #include "mm-expression-lab.h"
+#include "mm-filter-view.h"
 
 #define TIMEOUT_S 60
 
@@ -483,6 +484,427 @@ test_presets (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* ---- Layers for images ------------------------------------------------------ */
+
+static gboolean
+have_fashion_mnist (void)
+{
+  g_autofree char *probe = g_build_filename (mm_dataset_get_fashion_mnist_dir (), "train-images-idx3-ubyte.gz", NULL);
+  return g_file_test (probe, G_FILE_TEST_EXISTS);
+}
+
+/* The first descendant of @widget of type @type, depth first. */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The spin button of @row whose tooltip is @tooltip (the tests run untranslated). */
+static GtkSpinButton *
+find_spin (GtkWidget  *widget,
+           const char *tooltip)
+{
+  if (GTK_IS_SPIN_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return GTK_SPIN_BUTTON (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkSpinButton *found = find_spin (c, tooltip);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A window on Fashion-MNIST with no layers, or NULL (test skipped) when the
+ * data set is not installed. */
+static MmWindow *
+new_fashion_window (void)
+{
+  MmWindow *win;
+  MmSession *session;
+
+  if (!have_fashion_mnist ())
+    {
+      g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+      return NULL;
+    }
+  win = new_window ();
+  session = mm_window_get_session (win);
+  activate (win, "preset", g_variant_new_string ("fashion"));
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+  while (mm_session_get_n_layers (session) > 0)
+    activate (win, "remove-layer", g_variant_new_uint32 (0));
+  return win;
+}
+
+static void
+count_signal (guint *count)
+{
+  (*count)++;
+}
+
+static const char *
+layer_shape (MmSession *session,
+             guint      index)
+{
+  return mm_session_get_layer_check (session, index)->shape;
+}
+
+static const char *
+layer_error (MmSession *session,
+             guint      index)
+{
+  return mm_session_get_layer_check (session, index)->error;
+}
+
+/* A CNN built through the actions: shapes, parameters and titles flow from
+ * the data; settings edited in the rows go through the session, one
+ * "model-changed" per change; the usual mistakes are named at their layer. */
+static void
+test_cnn_layers (void)
+{
+  MmWindow *win = new_fashion_window ();
+  MmSession *session;
+  MmModelBuilder *builder;
+  GtkWidget *row;
+  GtkSpinButton *kernel;
+  guint changes = 0;
+  const char *names[] = { "image", "conv2d", "batchnorm", "relu", "maxpool2d", "avgpool2d", "flatten",
+                          "dropout", "linear" };
+
+  if (win == NULL)
+    return;
+  session = mm_window_get_session (win);
+  builder = MM_MODEL_BUILDER (mm_window_get_model_builder (win));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    activate (win, "add-layer", g_variant_new_string (names[i]));
+  g_assert_cmpuint (mm_session_get_n_layers (session), ==, G_N_ELEMENTS (names));
+  g_assert_cmpint (mm_session_get_layer (session, 1)->kind, ==, MM_LAYER_CONV2D);
+  g_assert_cmpint (mm_session_get_layer (session, 5)->kind, ==, MM_LAYER_AVG_POOL);
+
+  /* (64, 28, 28) → images of one channel → six 5×5 filters → … */
+  g_assert_cmpstr (layer_shape (session, 0), ==, "(64, 1, 28, 28)");
+  g_assert_cmpstr (mm_session_get_layer_check (session, 0)->title, ==, "Image (1×28×28)");
+  g_assert_cmpstr (layer_shape (session, 1), ==, "(64, 6, 24, 24)");
+  g_assert_cmpuint (mm_session_get_layer_check (session, 1)->n_params, ==, 6 * 1 * 5 * 5 + 6);
+  g_assert_cmpstr (layer_shape (session, 2), ==, "(64, 6, 24, 24)");
+  g_assert_cmpstr (mm_session_get_layer_check (session, 2)->title, ==, "BatchNorm2d");
+  g_assert_cmpuint (mm_session_get_layer_check (session, 2)->n_params, ==, 12);   /* γ, β; not the buffers */
+  g_assert_cmpstr (layer_shape (session, 4), ==, "(64, 6, 12, 12)");
+  g_assert_cmpstr (layer_shape (session, 5), ==, "(64, 6, 6, 6)");
+  g_assert_cmpstr (layer_shape (session, 6), ==, "(64, 216)");
+  g_assert_cmpstr (layer_shape (session, 7), ==, "(64, 216)");
+  g_assert_cmpstr (layer_shape (session, 8), ==, "(64, 32)");
+  /* 32 outputs for 10 classes: said at the Linear layer. */
+  g_assert_nonnull (strstr (layer_error (session, 8), "10 classes"));
+  mm_session_set_layer_units (session, 8, 10);
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_true (enabled (win, "train"));
+  g_assert_cmpuint (mm_session_get_n_params (session), ==, 156 + 12 + 2170);
+
+  /* The Conv2d row edits its kernel in place: one change, one signal. */
+  g_signal_connect_swapped (session, "model-changed", G_CALLBACK (count_signal), &changes);
+  row = mm_model_builder_get_row (builder, 1);
+  kernel = find_spin (row, "Size of the square window, in pixels");
+  g_assert_nonnull (kernel);
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (kernel)));
+  g_assert_cmpfloat (gtk_spin_button_get_value (kernel), ==, 5);
+  g_assert_false (gtk_widget_is_visible (GTK_WIDGET (find_spin (mm_model_builder_get_row (builder, 4),
+                                                                "Spacing between the pixels the kernel looks at (1: next to each other)"))));
+  gtk_spin_button_set_value (kernel, 3);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_cmpuint (mm_session_get_layer (session, 1)->kernel, ==, 3);
+  g_assert_cmpstr (layer_shape (session, 1), ==, "(64, 6, 26, 26)");
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_KERNEL, 3);     /* unchanged: no signal */
+  g_assert_cmpuint (changes, ==, 1);
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_PADDING, 1);
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_STRIDE, 2);
+  g_assert_cmpuint (changes, ==, 3);
+  g_assert_cmpstr (layer_shape (session, 1), ==, "(64, 6, 14, 14)");
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_DILATION, 2);
+  g_assert_cmpstr (layer_shape (session, 1), ==, "(64, 6, 13, 13)");
+  mm_session_set_layer_setting (session, 7, MM_LAYER_SETTING_RATE, 0.1 + 0.2);   /* 0.30000000000000004 */
+  g_assert_cmpfloat (mm_session_get_layer (session, 7)->rate, ==, 0.3);
+  mm_session_set_layer_setting (session, 7, MM_LAYER_SETTING_RATE, 1.0);         /* refused */
+  mm_session_set_layer_setting (session, 4, MM_LAYER_SETTING_DILATION, 2);        /* pooling has none */
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_UNITS, 0);           /* refused */
+  g_assert_cmpuint (changes, ==, 5);
+  g_assert_cmpfloat (mm_session_get_layer (session, 7)->rate, ==, 0.3);
+  /* The row shows what the session holds. */
+  g_assert_cmpfloat (gtk_spin_button_get_value (find_spin (mm_model_builder_get_row (builder, 1),
+                                                           "How many pixels the window moves at each step")), ==, 2);
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_STRIDE, 1);
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_DILATION, 1);
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_PADDING, 0);
+  g_assert_cmpstr (layer_shape (session, 1), ==, "(64, 6, 26, 26)");
+  g_assert_null (mm_session_get_problem (session));
+
+  /* Mistake 1: a kernel larger than the padded image. */
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_KERNEL, 30);
+  g_assert_nonnull (layer_error (session, 1));
+  g_test_message ("kernel too large: %s", layer_error (session, 1));
+  g_assert_nonnull (strstr (layer_error (session, 1), "30×30 kernel does not fit the 28×28 image"));
+  g_assert_nonnull (strstr (mm_model_builder_get_problem_text (builder), "Layer 1:"));
+  g_assert_false (enabled (win, "train"));
+  /* … and in a later layer: pooling twice the image away. */
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_KERNEL, 5);
+  mm_session_set_layer_setting (session, 5, MM_LAYER_SETTING_KERNEL, 14);
+  g_assert_nonnull (strstr (layer_error (session, 5), "14×14 window does not fit the 12×12 image"));
+  g_assert_null (layer_error (session, 1));
+  mm_session_set_layer_setting (session, 5, MM_LAYER_SETTING_KERNEL, 2);
+  /* Padding beyond what the kernel reaches. */
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_PADDING, 5);
+  g_assert_nonnull (strstr (layer_error (session, 1), "at most 4"));
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_PADDING, 0);
+  g_assert_null (mm_session_get_problem (session));
+
+  /* Mistake 2: a Linear layer on images, without Flatten. */
+  activate (win, "remove-layer", g_variant_new_uint32 (6));
+  g_assert_cmpint (mm_session_get_layer (session, 7)->kind, ==, MM_LAYER_LINEAR);
+  g_assert_nonnull (layer_error (session, 7));
+  g_test_message ("Linear on images: %s", layer_error (session, 7));
+  g_assert_nonnull (strstr (layer_error (session, 7), "receives images of shape (64, 6, 6, 6)"));
+  g_assert_nonnull (strstr (layer_error (session, 7), "Add a Flatten layer before it"));
+  g_assert_nonnull (strstr (mm_model_builder_get_problem_text (builder), "Layer 7:"));
+  g_assert_false (enabled (win, "train"));
+  mm_session_add_layer_by_name (session, "flatten", 6);
+  g_assert_null (mm_session_get_problem (session));
+
+  /* Mistake 3: a convolution on (N, 28, 28) and on (N, 784), without the Image layer. */
+  activate (win, "remove-layer", g_variant_new_uint32 (0));
+  g_assert_cmpint (mm_session_get_layer (session, 0)->kind, ==, MM_LAYER_CONV2D);
+  g_test_message ("Conv2d on 2-D images: %s", layer_error (session, 0));
+  g_assert_nonnull (strstr (layer_error (session, 0), "receives shape (64, 28, 28)"));
+  g_assert_nonnull (strstr (layer_error (session, 0), "Add an “Image (1×H×W)” layer before it"));
+  g_assert_nonnull (strstr (mm_model_builder_get_problem_text (builder), "Layer 0:"));
+  g_assert_false (enabled (win, "train"));
+  mm_session_add_layer_by_name (session, "flatten", 0);
+  g_assert_nonnull (strstr (layer_error (session, 1), "receives shape (64, 784)"));
+  /* The Image layer makes a square image of 784 numbers too. */
+  mm_session_add_layer_by_name (session, "image", 1);
+  g_assert_cmpstr (layer_shape (session, 1), ==, "(64, 1, 28, 28)");
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_true (enabled (win, "train"));
+
+  /* A network that ends in images says how to finish it. */
+  mm_session_set_layers (session, NULL, 0);
+  mm_session_add_layer_by_name (session, "image", -1);
+  mm_session_add_layer_by_name (session, "conv2d", -1);
+  g_assert_nonnull (strstr (layer_error (session, 1), "End it with a Flatten layer and a Linear layer"));
+  /* A network with a mistake is still saved, as one that opens again. */
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_PADDING, 9);
+  g_assert_nonnull (strstr (layer_error (session, 1), "at most 4"));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MmProject) p = mm_session_to_project (session, &error);
+    g_autoptr(MmModule) m = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (p->network, ==, "Reshape(1, 28, 28); Conv2d(1, 6, 5, 1, 4, 1)");
+    m = mm_module_parse (p->network, &error);
+    g_assert_no_error (error);
+  }
+
+  g_signal_handlers_disconnect_by_data (session, &changes);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The filter view's pictures are the weights of @params' @name (one input
+ * channel: the mean over channels is the weight itself). */
+static gboolean
+filters_show (MmFilterView *view,
+              MmParams     *params,
+              const char   *name)
+{
+  MmTensor *w = mm_params_lookup (params, name);
+  guint n, c, h, wd;
+  const float *values = mm_filter_view_get_filters (view, &n, &c, &h, &wd);
+
+  if (values == NULL || mm_filter_view_is_computing (view) || w == NULL)
+    return FALSE;
+  g_assert_cmpuint (n, ==, w->shape.dim[0]);
+  g_assert_cmpuint (c, ==, 1);
+  g_assert_cmpuint (h, ==, w->shape.dim[2]);
+  g_assert_cmpuint (wd, ==, w->shape.dim[3]);
+  return memcmp (values, w->data, w->size * sizeof (float)) == 0;
+}
+
+/* The LeNet preset: its layers and shapes, a few steps of training, and the
+ * filter view following the first convolution's weights. */
+static void
+test_lenet_filters (void)
+{
+  MmWindow *win;
+  MmSession *session;
+  MmFilterView *view;
+  const MmSessionSettings *s;
+  g_autoptr(MmParams) before = NULL;
+  g_autoptr(MmParams) after = NULL;
+  g_autofree char *name = NULL;
+  const char *shapes[] = { "(64, 1, 28, 28)", "(64, 6, 24, 24)", "(64, 6, 24, 24)", "(64, 6, 12, 12)",
+                           "(64, 16, 8, 8)", "(64, 16, 8, 8)", "(64, 16, 4, 4)", "(64, 256)", "(64, 120)",
+                           "(64, 120)", "(64, 84)", "(64, 84)", "(64, 10)" };
+
+  if (!have_fashion_mnist ())
+    {
+      g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+      return;
+    }
+  win = new_window ();
+  session = mm_window_get_session (win);
+  view = MM_FILTER_VIEW (find_descendant (GTK_WIDGET (win), MM_TYPE_FILTER_VIEW));
+  g_assert_nonnull (view);
+  /* The spiral demo has no convolution: no filters. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view)));
+
+  activate (win, "preset", g_variant_new_string ("lenet"));
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_cmpuint (mm_session_get_n_layers (session), ==, G_N_ELEMENTS (shapes));
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    g_assert_cmpstr (layer_shape (session, i), ==, shapes[i]);
+  g_assert_cmpuint (mm_session_get_n_params (session), ==, 44426);
+  s = mm_session_get_settings (session);
+  g_assert_cmpint (s->optimizer.kind, ==, MM_OPTIMIZER_ADAM);
+  g_assert_cmpfloat (s->optimizer.lr, ==, 1e-3);
+  g_assert_cmpuint (s->batch_size, ==, 64);
+  g_assert_cmpuint (s->epochs, ==, 5);
+  name = mm_session_dup_first_conv_weight (session);
+  g_assert_cmpstr (name, ==, "1.weight");
+
+  /* Before training: the random starting filters. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
+  before = mm_session_dup_params (session);
+  g_assert_nonnull (before);
+  WAIT_FOR (filters_show (view, before, name));
+
+  /* A few steps change them, and the view follows. */
+  for (guint i = 1; i <= 3; i++)
+    {
+      activate (win, "step", NULL);
+      WAIT_FOR (history_len (session) == i);
+    }
+  /* Stopping hands the views the last weights at once (during training
+   * they follow at a few frames a second). */
+  activate (win, "stop", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
+  after = mm_session_dup_params (session);
+  g_assert_nonnull (after);
+  g_assert_true (memcmp (mm_params_lookup (before, name)->data, mm_params_lookup (after, name)->data,
+                         150 * sizeof (float)) != 0);
+  WAIT_FOR (filters_show (view, after, name));
+  save_png (GTK_WIDGET (win), "window-cnn.png");
+  save_png (GTK_WIDGET (view), "filter-view.png");
+
+  /* Without a convolution the view goes away. */
+  activate (win, "preset", g_variant_new_string ("fashion"));
+  WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view)));
+  g_assert_null (mm_filter_view_get_filters (view, NULL, NULL, NULL, NULL));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* A CNN with every kind of image layer, trained a little, saved and opened
+ * again: the same layers, settings, text, weights (buffers included) and history. */
+static void
+test_cnn_project_round_trip (void)
+{
+  MmWindow *win, *win2;
+  MmSession *session, *session2;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *weights = NULL;
+  g_autoptr(MmProject) saved = NULL;
+  g_autoptr(MmProject) reopened = NULL;
+
+  if (!have_fashion_mnist ())
+    {
+      g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+      return;
+    }
+  win = new_window ();
+  session = mm_window_get_session (win);
+  activate (win, "preset", g_variant_new_string ("lenet"));
+  WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
+  /* BatchNorm after the first convolution, average pooling with padding,
+   * a dilated second convolution, Dropout before the last layer. */
+  g_assert_true (mm_session_add_layer_by_name (session, "batchnorm", 2));
+  mm_session_remove_layer (session, 4);
+  g_assert_true (mm_session_add_layer_by_name (session, "avgpool2d", 4));
+  mm_session_set_layer_setting (session, 4, MM_LAYER_SETTING_KERNEL, 3);
+  mm_session_set_layer_setting (session, 4, MM_LAYER_SETTING_PADDING, 1);
+  mm_session_set_layer_setting (session, 5, MM_LAYER_SETTING_DILATION, 2);
+  mm_session_set_layer_setting (session, 5, MM_LAYER_SETTING_PADDING, 3);
+  g_assert_true (mm_session_add_layer_by_name (session, "dropout", 13));
+  mm_session_set_layer_setting (session, 13, MM_LAYER_SETTING_RATE, 0.25);
+  g_assert_null (mm_session_get_problem (session));
+
+  activate (win, "step", NULL);
+  activate (win, "step", NULL);
+  WAIT_FOR (history_len (session) == 2);
+  activate (win, "stop", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
+  saved = mm_session_to_project (session, &error);
+  g_assert_no_error (error);
+  g_test_message ("network: %s", saved->network);
+  g_assert_cmpstr (saved->network, ==,
+                   "Reshape(1, 28, 28); Conv2d(1, 6, 5); BatchNorm2d(6); ReLU; AvgPool2d(3, 2, 1); "
+                   "Conv2d(6, 16, 5, 1, 3, 2); ReLU; MaxPool2d(2); Flatten; Linear(400, 120); ReLU; "
+                   "Linear(120, 84); ReLU; Dropout(0.25); Linear(84, 10)");
+  g_assert_nonnull (mm_params_lookup (saved->weights, "2.running_mean"));
+
+  dir = g_dir_make_tmp ("myml-cnn-XXXXXX", NULL);
+  path = g_build_filename (dir, "lenet.myml", NULL);
+  weights = g_build_filename (dir, "lenet.safetensors", NULL);
+  g_assert_true (mm_window_save_project (win, path, &error));
+  g_assert_no_error (error);
+
+  win2 = new_window ();
+  session2 = mm_window_get_session (win2);
+  mm_window_open_project (win2, path);
+  g_assert_null (find_dialog (win2));
+  WAIT_FOR (mm_session_get_data_state (session2) == MM_DATA_STATE_READY);
+  g_assert_cmpuint (mm_session_get_n_layers (session2), ==, mm_session_get_n_layers (session));
+  for (guint i = 0; i < mm_session_get_n_layers (session); i++)
+    {
+      const MmLayerSpec *a = mm_session_get_layer (session, i), *b = mm_session_get_layer (session2, i);
+      g_assert_cmpint (a->kind, ==, b->kind);
+      g_assert_cmpuint (a->units, ==, b->units);
+      g_assert_cmpuint (a->kernel, ==, b->kernel);
+      g_assert_cmpuint (a->stride, ==, b->stride);
+      g_assert_cmpuint (a->padding, ==, b->padding);
+      g_assert_cmpuint (a->dilation, ==, b->dilation);
+      g_assert_cmpfloat (a->rate, ==, b->rate);
+      g_assert_cmpstr (layer_shape (session, i), ==, layer_shape (session2, i));
+    }
+  reopened = mm_session_to_project (session2, &error);
+  g_assert_no_error (error);
+  assert_same_project (saved, reopened);
+  /* The reopened network continues from the saved weights. */
+  activate (win2, "step", NULL);
+  WAIT_FOR (history_len (session2) == 1);
+  g_assert_cmpuint (mm_session_get_step_offset (session2), ==, 2);
+
+  gtk_window_destroy (GTK_WINDOW (win2));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_unlink (weights);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -500,6 +922,9 @@ main (int argc, char **argv)
   g_test_add_func ("/window/project-round-trip", test_project_round_trip);
   g_test_add_func ("/window/project-trains-identically-in-cli", test_project_trains_identically_in_cli);
   g_test_add_func ("/window/presets-and-classroom", test_presets);
+  g_test_add_func ("/window/cnn-layers", test_cnn_layers);
+  g_test_add_func ("/window/lenet-filters", test_lenet_filters);
+  g_test_add_func ("/window/cnn-project-round-trip", test_cnn_project_round_trip);
   status = g_test_run ();
   g_object_unref (app);
   return status;

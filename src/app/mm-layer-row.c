@@ -17,6 +17,17 @@ struct _MmLayerRow {
   GtkWidget *title_label;
   GtkWidget *units_spin;
   GtkWidget *slope_spin;
+  GtkWidget *filters_spin;
+  GtkWidget *rate_spin;
+  GtkWidget *settings_box;
+  GtkWidget *kernel_box;
+  GtkWidget *kernel_spin;
+  GtkWidget *stride_box;
+  GtkWidget *stride_spin;
+  GtkWidget *padding_box;
+  GtkWidget *padding_spin;
+  GtkWidget *dilation_box;
+  GtkWidget *dilation_spin;
   GtkWidget *up_button;
   GtkWidget *down_button;
   GtkWidget *remove_button;
@@ -40,6 +51,36 @@ slope_changed (MmLayerRow *self)
   if (!self->updating)
     mm_session_set_layer_param (self->session, self->index,
                                 (float) gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->slope_spin)));
+}
+
+/* The settings of layers for images: each spin button says which setting it
+ * edits (set up in init), and every change goes through the session. */
+static void
+setting_changed (GtkSpinButton *spin,
+                 MmLayerRow    *self)
+{
+  MmLayerSetting setting = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (spin), "mm-setting"));
+
+  if (!self->updating)
+    mm_session_set_layer_setting (self->session, self->index, setting, gtk_spin_button_get_value (spin));
+}
+
+/* Shows @value in @spin without reporting it back as a change. */
+static void
+show_value (GtkWidget *spin,
+            double     value)
+{
+  if (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)) != value)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+}
+
+/* A flow box wraps each child in a GtkFlowBoxChild, which is what must be
+ * hidden for the others to close up. */
+static void
+show_setting (GtkWidget *box,
+              gboolean   visible)
+{
+  gtk_widget_set_visible (gtk_widget_get_parent (box), visible);
 }
 
 /* The buttons go through the window's actions, like the keyboard and the
@@ -124,6 +165,17 @@ mm_layer_row_class_init (MmLayerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, units_spin);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, slope_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, filters_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, rate_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, settings_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, kernel_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, kernel_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, stride_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, stride_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, padding_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, padding_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, dilation_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, dilation_spin);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, up_button);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, down_button);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, remove_button);
@@ -140,6 +192,24 @@ mm_layer_row_init (MmLayerRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->units_spin, "value-changed", G_CALLBACK (units_changed), self);
   g_signal_connect_swapped (self->slope_spin, "value-changed", G_CALLBACK (slope_changed), self);
+  {
+    const struct {
+      GtkWidget *spin;
+      MmLayerSetting setting;
+    } settings[] = {
+      { self->filters_spin, MM_LAYER_SETTING_UNITS },
+      { self->rate_spin, MM_LAYER_SETTING_RATE },
+      { self->kernel_spin, MM_LAYER_SETTING_KERNEL },
+      { self->stride_spin, MM_LAYER_SETTING_STRIDE },
+      { self->padding_spin, MM_LAYER_SETTING_PADDING },
+      { self->dilation_spin, MM_LAYER_SETTING_DILATION },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+      {
+        g_object_set_data (G_OBJECT (settings[i].spin), "mm-setting", GUINT_TO_POINTER (settings[i].setting));
+        g_signal_connect (settings[i].spin, "value-changed", G_CALLBACK (setting_changed), self);
+      }
+  }
   g_signal_connect_swapped (self->up_button, "clicked", G_CALLBACK (up_clicked), self);
   g_signal_connect_swapped (self->down_button, "clicked", G_CALLBACK (down_clicked), self);
   g_signal_connect_swapped (self->remove_button, "clicked", G_CALLBACK (remove_clicked), self);
@@ -210,10 +280,34 @@ mm_layer_row_update (MmLayerRow *self,
     case MM_LAYER_FLATTEN:
       title = g_strdup (_("Flatten"));
       break;
+    case MM_LAYER_IMAGE:
+      title = g_strdup (_("Image (1×H×W)"));
+      break;
+    case MM_LAYER_CONV2D:
+      title = g_strdup ("Conv2d");
+      break;
+    case MM_LAYER_MAX_POOL:
+      title = g_strdup ("MaxPool2d");
+      break;
+    case MM_LAYER_AVG_POOL:
+      title = g_strdup ("AvgPool2d");
+      break;
+    case MM_LAYER_DROPOUT:
+      title = g_strdup ("Dropout");
+      break;
+    case MM_LAYER_BATCH_NORM:
+      title = g_strdup ("BatchNorm");
+      break;
     case MM_LAYER_ACTIVATION:
     default:
       title = g_strdup (mm_op_kind_name (spec->op));
       break;
+    }
+  /* What the data make of it: "Image (1×28×28)", "BatchNorm2d". */
+  if (check != NULL && check->title != NULL)
+    {
+      g_free (title);
+      title = g_strdup (check->title);
     }
   gtk_label_set_label (GTK_LABEL (self->title_label), title);
   gtk_widget_set_visible (self->units_spin, spec->kind == MM_LAYER_LINEAR);
@@ -223,6 +317,31 @@ mm_layer_row_update (MmLayerRow *self,
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->units_spin), spec->units);
   if (spec->op == MM_OP_LEAKY_RELU && gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->slope_spin)) != spec->param)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->slope_spin), spec->param);
+  {
+    gboolean conv = spec->kind == MM_LAYER_CONV2D;
+    gboolean pool = spec->kind == MM_LAYER_MAX_POOL || spec->kind == MM_LAYER_AVG_POOL;
+
+    gtk_widget_set_visible (self->filters_spin, conv);
+    gtk_widget_set_visible (self->rate_spin, spec->kind == MM_LAYER_DROPOUT);
+    gtk_widget_set_visible (self->settings_box, conv || pool);
+    show_setting (self->kernel_box, conv || pool);
+    show_setting (self->stride_box, conv || pool);
+    show_setting (self->padding_box, conv || pool);
+    show_setting (self->dilation_box, conv);
+    if (conv)
+      {
+        show_value (self->filters_spin, spec->units);
+        show_value (self->dilation_spin, spec->dilation);
+      }
+    if (conv || pool)
+      {
+        show_value (self->kernel_spin, spec->kernel);
+        show_value (self->stride_spin, spec->stride);
+        show_value (self->padding_spin, spec->padding);
+      }
+    if (spec->kind == MM_LAYER_DROPOUT)
+      show_value (self->rate_spin, spec->rate);
+  }
   gtk_widget_set_sensitive (self->up_button, index > 0);
   gtk_widget_set_sensitive (self->down_button, index + 1 < n);
 

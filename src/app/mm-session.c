@@ -9,6 +9,9 @@
 /* Refuse networks that would not fit a classroom laptop's memory before
  * anything is allocated. */
 #define MAX_PARAMS ((gsize) 50 * 1000 * 1000)
+/* The same for what one layer gives for one batch: a convolution with many
+ * filters on large images fills memory long before its weights do. */
+#define MAX_ACTIVATION ((gsize) 32 * 1024 * 1024)
 
 typedef struct {
   MmDataKind kind;
@@ -95,6 +98,46 @@ layer_check_clear (MmLayerCheck *c)
 {
   g_clear_pointer (&c->shape, g_free);
   g_clear_pointer (&c->error, g_free);
+  g_clear_pointer (&c->title, g_free);
+}
+
+/* A new layer of @kind with the settings a student would start from. */
+static void
+layer_spec_init (MmLayerSpec *spec,
+                 MmLayerKind  kind)
+{
+  memset (spec, 0, sizeof *spec);
+  spec->kind = kind;
+  spec->stride = 1;
+  spec->dilation = 1;
+  spec->eps = 1e-5;
+  spec->momentum = 0.1;
+  switch (kind)
+    {
+    case MM_LAYER_LINEAR:
+      spec->units = 32;
+      break;
+    case MM_LAYER_CONV2D:
+      /* LeNet's first layer: six 5×5 filters. */
+      spec->units = 6;
+      spec->kernel = 5;
+      break;
+    case MM_LAYER_MAX_POOL:
+    case MM_LAYER_AVG_POOL:
+      /* The usual 2×2 window that halves the image. */
+      spec->kernel = 2;
+      spec->stride = 2;
+      break;
+    case MM_LAYER_DROPOUT:
+      spec->rate = 0.5;
+      break;
+    case MM_LAYER_ACTIVATION:
+    case MM_LAYER_FLATTEN:
+    case MM_LAYER_IMAGE:
+    case MM_LAYER_BATCH_NORM:
+    default:
+      break;
+    }
 }
 
 char *
@@ -106,6 +149,18 @@ mm_session_layer_title (const MmLayerSpec *spec)
       return g_strdup_printf (_("Linear, %u outputs"), spec->units);
     case MM_LAYER_FLATTEN:
       return g_strdup (_("Flatten"));
+    case MM_LAYER_IMAGE:
+      return g_strdup (_("Image (1×H×W)"));
+    case MM_LAYER_CONV2D:
+      return g_strdup_printf (_("Conv2d, %u filters of %u×%u"), spec->units, spec->kernel, spec->kernel);
+    case MM_LAYER_MAX_POOL:
+      return g_strdup_printf (_("MaxPool2d, %u×%u windows"), spec->kernel, spec->kernel);
+    case MM_LAYER_AVG_POOL:
+      return g_strdup_printf (_("AvgPool2d, %u×%u windows"), spec->kernel, spec->kernel);
+    case MM_LAYER_DROPOUT:
+      return g_strdup_printf (_("Dropout, p = %g"), spec->rate);
+    case MM_LAYER_BATCH_NORM:
+      return g_strdup (_("BatchNorm"));
     case MM_LAYER_ACTIVATION:
     default:
       if (spec->op == MM_OP_LEAKY_RELU)
@@ -155,22 +210,35 @@ mm_session_add_layer_by_name (MmSession  *self,
                               const char *name,
                               gint        position)
 {
-  MmLayerSpec spec = { 0 };
+  static const struct {
+    const char *name;
+    MmLayerKind kind;
+  } names[] = {
+    { "linear", MM_LAYER_LINEAR },
+    { "flatten", MM_LAYER_FLATTEN },
+    { "image", MM_LAYER_IMAGE },
+    { "conv2d", MM_LAYER_CONV2D },
+    { "maxpool2d", MM_LAYER_MAX_POOL },
+    { "avgpool2d", MM_LAYER_AVG_POOL },
+    { "dropout", MM_LAYER_DROPOUT },
+    { "batchnorm", MM_LAYER_BATCH_NORM },
+  };
+  MmLayerSpec spec;
   MmOpKind op;
 
   g_return_val_if_fail (MM_IS_SESSION (self) && name != NULL, FALSE);
-  if (g_ascii_strcasecmp (name, "linear") == 0)
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (name, names[i].name) == 0)
+      {
+        layer_spec_init (&spec, names[i].kind);
+        mm_session_insert_layer (self, position, &spec);
+        return TRUE;
+      }
+  if (mm_op_kind_from_name (name, &op) &&
+      (op == MM_OP_RELU || op == MM_OP_LEAKY_RELU || op == MM_OP_SIGMOID ||
+       op == MM_OP_TANH || op == MM_OP_SOFTPLUS))
     {
-      spec.kind = MM_LAYER_LINEAR;
-      spec.units = 32;
-    }
-  else if (g_ascii_strcasecmp (name, "flatten") == 0)
-    spec.kind = MM_LAYER_FLATTEN;
-  else if (mm_op_kind_from_name (name, &op) &&
-           (op == MM_OP_RELU || op == MM_OP_LEAKY_RELU || op == MM_OP_SIGMOID ||
-            op == MM_OP_TANH || op == MM_OP_SOFTPLUS))
-    {
-      spec.kind = MM_LAYER_ACTIVATION;
+      layer_spec_init (&spec, MM_LAYER_ACTIVATION);
       spec.op = op;
       spec.param = op == MM_OP_LEAKY_RELU ? 0.01f : 0.0f;
     }
@@ -207,21 +275,85 @@ mm_session_move_layer (MmSession *self,
   model_changed (self);
 }
 
+/* Where @setting lives in @spec, or NULL when a layer of its kind has no
+ * such setting. */
+static guint *
+setting_field (MmLayerSpec    *spec,
+               MmLayerSetting  setting)
+{
+  gboolean conv = spec->kind == MM_LAYER_CONV2D;
+  gboolean pool = spec->kind == MM_LAYER_MAX_POOL || spec->kind == MM_LAYER_AVG_POOL;
+
+  switch (setting)
+    {
+    case MM_LAYER_SETTING_UNITS:
+      return spec->kind == MM_LAYER_LINEAR || conv ? &spec->units : NULL;
+    case MM_LAYER_SETTING_KERNEL:
+      return conv || pool ? &spec->kernel : NULL;
+    case MM_LAYER_SETTING_STRIDE:
+      return conv || pool ? &spec->stride : NULL;
+    case MM_LAYER_SETTING_PADDING:
+      return conv || pool ? &spec->padding : NULL;
+    case MM_LAYER_SETTING_DILATION:
+      return conv ? &spec->dilation : NULL;
+    case MM_LAYER_SETTING_RATE:
+    case MM_LAYER_SETTING_SLOPE:
+    default:
+      return NULL;
+    }
+}
+
+void
+mm_session_set_layer_setting (MmSession      *self,
+                              guint           index,
+                              MmLayerSetting  setting,
+                              double          value)
+{
+  MmLayerSpec *spec;
+  guint *field;
+
+  g_return_if_fail (MM_IS_SESSION (self));
+  if (index >= self->layers->len || !isfinite (value))
+    return;
+  spec = &g_array_index (self->layers, MmLayerSpec, index);
+
+  if (setting == MM_LAYER_SETTING_RATE)
+    {
+      /* A spin button's steps add up to 0.30000000000000004: keep what the
+       * user sees, so the project says Dropout(0.3). */
+      double p = round (value * 1000.0) / 1000.0;
+      if (spec->kind != MM_LAYER_DROPOUT || !(p >= 0.0 && p < 1.0) || p == spec->rate)
+        return;
+      spec->rate = p;
+      model_changed (self);
+      return;
+    }
+  if (setting == MM_LAYER_SETTING_SLOPE)
+    {
+      if (spec->kind != MM_LAYER_ACTIVATION || spec->op != MM_OP_LEAKY_RELU || spec->param == (float) value)
+        return;
+      spec->param = (float) value;
+      model_changed (self);
+      return;
+    }
+
+  field = setting_field (spec, setting);
+  /* Padding may be 0; everything else counts something. */
+  if (field == NULL || value < (setting == MM_LAYER_SETTING_PADDING ? 0.0 : 1.0) || value > 1e6)
+    return;
+  if (*field == (guint) value)
+    return;
+  *field = (guint) value;
+  model_changed (self);
+}
+
 void
 mm_session_set_layer_units (MmSession *self,
                             guint      index,
                             guint      units)
 {
-  MmLayerSpec *spec;
-
   g_return_if_fail (MM_IS_SESSION (self));
-  if (index >= self->layers->len || units == 0)
-    return;
-  spec = &g_array_index (self->layers, MmLayerSpec, index);
-  if (spec->kind != MM_LAYER_LINEAR || spec->units == units)
-    return;
-  spec->units = units;
-  model_changed (self);
+  mm_session_set_layer_setting (self, index, MM_LAYER_SETTING_UNITS, units);
 }
 
 void
@@ -261,6 +393,222 @@ data_name (MmSession *self)
   const char *name = self->train ? mm_dataset_get_name (self->train) : _("the data");
   const char *paren = strstr (name, " (");
   return paren ? g_strndup (name, paren - name) : g_strdup (name);
+}
+
+/* The numbers per sample of a batch of shape @in. */
+static gsize
+sample_size (const MmShape *in)
+{
+  gsize n = 1;
+
+  for (guint d = 1; d < in->ndim; d++)
+    n *= in->dim[d];
+  return n;
+}
+
+/* The image an Image layer makes of samples of shape @in (batch axis
+ * included): the size a project gave when it fits, otherwise what the data
+ * say — (N, H, W) and (N, 1, H, W) are images already, (N, F) is one when F is
+ * a square. */
+static gboolean
+image_size (const MmLayerSpec  *spec,
+            const MmShape      *in,
+            gsize              *height,
+            gsize              *width,
+            GError            **error)
+{
+  gsize n = sample_size (in), side;
+
+  if (spec->height > 0 && spec->width > 0 && (gsize) spec->height * spec->width == n)
+    {
+      *height = spec->height;
+      *width = spec->width;
+      return TRUE;
+    }
+  if (in->ndim == 3)
+    {
+      *height = in->dim[1];
+      *width = in->dim[2];
+      return TRUE;
+    }
+  if (in->ndim == 4 && in->dim[1] == 1)
+    {
+      *height = in->dim[2];
+      *width = in->dim[3];
+      return TRUE;
+    }
+  if (in->ndim == 4)
+    {
+      g_autofree char *s = mm_shape_to_string (in);
+      g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                   _("This layer receives images with %zu channels already (shape %s); it makes images "
+                     "of one channel. Remove it."), in->dim[1], s);
+      return FALSE;
+    }
+  side = (gsize) llround (sqrt ((double) n));
+  if (in->ndim == 2 && side >= 2 && side * side == n)
+    {
+      *height = *width = side;
+      return TRUE;
+    }
+  g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+               _("Each sample has %zu numbers, which do not make a square image, so this layer cannot "
+                 "tell the height and width. It is meant for image data such as Fashion-MNIST."), n);
+  return FALSE;
+}
+
+/* The module of layer @spec for input of shape @in, with its output shape
+ * and, for layers whose form follows from the data, a title that says it.
+ * The common mistakes get a sentence for the layer's row that says why and
+ * what to do; the core's checks catch the rest. */
+static MmModule *
+layer_module (const MmLayerSpec  *spec,
+              const MmShape      *in,
+              MmShape            *out,
+              char              **title,
+              GError            **error)
+{
+  g_autoptr(MmModule) m = NULL;
+  g_autofree char *s = mm_shape_to_string (in);
+
+  *title = NULL;
+  switch (spec->kind)
+    {
+    case MM_LAYER_LINEAR:
+      if (in->ndim >= 4)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("A Linear layer needs one row of numbers per sample, but this layer receives images "
+                         "of shape %s. Add a Flatten layer before it."), s);
+          return NULL;
+        }
+      m = mm_module_linear_new (in->ndim ? in->dim[in->ndim - 1] : 1, spec->units, error);
+      break;
+
+    case MM_LAYER_FLATTEN:
+      m = mm_module_flatten_new ();
+      break;
+
+    case MM_LAYER_IMAGE:
+      {
+        gsize h, w;
+        if (!image_size (spec, in, &h, &w, error))
+          return NULL;
+        m = mm_module_reshape_new (3, (gsize[]) { 1, h, w }, error);
+        *title = g_strdup_printf (_("Image (1×%zu×%zu)"), h, w);
+      }
+      break;
+
+    case MM_LAYER_CONV2D:
+      {
+        guint reach = spec->dilation * (spec->kernel - 1);
+        if (in->ndim != 4)
+          {
+            g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                         _("A convolution slides its filters over images of shape (batch, channels, height, "
+                           "width), but this layer receives shape %s. Add an “Image (1×H×W)” layer before it."), s);
+            return NULL;
+          }
+        if (spec->padding > reach)
+          {
+            g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                         _("Padding %u is more than this kernel reaches (%u): some windows would see only "
+                           "zeros. Use a padding of at most %u."), spec->padding, reach, reach);
+            return NULL;
+          }
+        if (reach + 1 > in->dim[2] + 2 * spec->padding || reach + 1 > in->dim[3] + 2 * spec->padding)
+          {
+            if (spec->dilation == 1)
+              g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                           _("The %u×%u kernel does not fit the %zu×%zu image (with padding %u on each side). "
+                             "Use a smaller kernel or more padding, or pool less before this layer."),
+                           spec->kernel, spec->kernel, in->dim[2], in->dim[3], spec->padding);
+            else
+              g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                           _("With dilation %u the kernel spans %u×%u pixels, more than the %zu×%zu image "
+                             "(with padding %u on each side). Use a smaller kernel or dilation, or pool less "
+                             "before this layer."),
+                           spec->dilation, reach + 1, reach + 1, in->dim[2], in->dim[3], spec->padding);
+            return NULL;
+          }
+        m = mm_module_conv2d_new (in->dim[1], spec->units, spec->kernel, spec->stride, spec->padding,
+                                  spec->dilation, error);
+      }
+      break;
+
+    case MM_LAYER_MAX_POOL:
+    case MM_LAYER_AVG_POOL:
+      if (in->ndim != 4)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("Pooling shrinks images of shape (batch, channels, height, width), but this layer "
+                         "receives shape %s. Add an “Image (1×H×W)” layer before it."), s);
+          return NULL;
+        }
+      if (spec->padding > spec->kernel / 2)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                       _("Padding %u is more than half the %u×%u window. Use a padding of at most %u."),
+                       spec->padding, spec->kernel, spec->kernel, spec->kernel / 2);
+          return NULL;
+        }
+      if (spec->kernel > in->dim[2] + 2 * spec->padding || spec->kernel > in->dim[3] + 2 * spec->padding)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("The %u×%u window does not fit the %zu×%zu image (with padding %u on each side). "
+                         "Use a smaller window, or pool less before this layer."),
+                       spec->kernel, spec->kernel, in->dim[2], in->dim[3], spec->padding);
+          return NULL;
+        }
+      m = mm_module_pool2d_new (spec->kind == MM_LAYER_MAX_POOL, spec->kernel, spec->stride, spec->padding, error);
+      break;
+
+    case MM_LAYER_DROPOUT:
+      m = mm_module_dropout_new (spec->rate, error);
+      break;
+
+    case MM_LAYER_BATCH_NORM:
+      /* BatchNorm2d normalises each channel of images, BatchNorm1d each
+       * feature of rows: which one follows from what flows in. */
+      if (in->ndim == 4)
+        m = mm_module_batch_norm_new (2, in->dim[1], spec->eps, spec->momentum, error);
+      else if (in->ndim == 2 || in->ndim == 3)
+        m = mm_module_batch_norm_new (1, in->dim[1], spec->eps, spec->momentum, error);
+      else
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("Batch normalization needs rows (batch, features) or images (batch, channels, height, "
+                         "width), but this layer receives shape %s."), s);
+          return NULL;
+        }
+      if (m != NULL)
+        *title = g_strdup (mm_module_get_type_name (m));
+      break;
+
+    case MM_LAYER_ACTIVATION:
+    default:
+      {
+        MmOp op = mm_op_unary (spec->op);
+        if (spec->op == MM_OP_LEAKY_RELU)
+          op.param = spec->param;
+        m = mm_module_activation_new (op, error);
+      }
+      break;
+    }
+  if (m == NULL || !mm_module_output_shape (m, in, out, error))
+    {
+      g_clear_pointer (title, g_free);
+      return NULL;
+    }
+  if (mm_shape_size (out) > MAX_ACTIVATION)
+    {
+      g_clear_pointer (title, g_free);
+      g_set_error (error, MM_ERROR, MM_ERROR_TOO_LARGE,
+                   _("For one batch this layer gives %zu numbers, more than a classroom computer should hold. "
+                     "Use fewer filters or units, or a smaller batch."), mm_shape_size (out));
+      return NULL;
+    }
+  return g_steal_pointer (&m);
 }
 
 /* Builds the network for the current data (NULL when impossible) and fills
@@ -305,32 +653,19 @@ build_model (MmSession *self,
       const MmLayerSpec *spec = &g_array_index (self->layers, MmLayerSpec, i);
       g_autoptr(GError) error = NULL;
       g_autoptr(MmModule) m = NULL;
+      g_autofree char *title = NULL;
       MmShape out;
 
-      switch (spec->kind)
+      if (spec->kind == MM_LAYER_LINEAR)
         {
-        case MM_LAYER_LINEAR:
           if (shape.ndim > 2 && first_wide_linear == G_MAXUINT)
             first_wide_linear = i;
           last_linear = i;
-          m = mm_module_linear_new (shape.ndim ? shape.dim[shape.ndim - 1] : 1, spec->units, &error);
-          break;
-        case MM_LAYER_FLATTEN:
-          m = mm_module_flatten_new ();
-          break;
-        case MM_LAYER_ACTIVATION:
-        default:
-          {
-            MmOp op = mm_op_unary (spec->op);
-            if (spec->op == MM_OP_LEAKY_RELU)
-              op.param = spec->param;
-            m = mm_module_activation_new (op, &error);
-          }
-          break;
         }
-      if (m == NULL || !mm_module_output_shape (m, &shape, &out, &error))
+      m = layer_module (spec, &shape, &out, &title, &error);
+      if (m == NULL)
         {
-          /* e.g. a Linear layer too large to make */
+          /* e.g. a Linear layer too large to make, a kernel larger than the image */
           problem = g_strdup (error->message);
           problem_layer = i;
           break;
@@ -340,6 +675,7 @@ build_model (MmSession *self,
           MmLayerCheck *c = &g_array_index (self->checks, MmLayerCheck, i);
           c->shape = mm_shape_to_string (&out);
           c->n_params = mm_module_count_params (m);
+          c->title = g_steal_pointer (&title);
           total += c->n_params;
         }
       shape = out;
@@ -353,9 +689,15 @@ build_model (MmSession *self,
         problem = g_strdup (_("Add layers to the network: at least one Linear layer with one output per class."));
       else if (shape.ndim != 2)
         {
+          /* A Linear layer on (N, H, W) mixes only the last axis: the fix
+           * goes before it. Otherwise the scores are missing at the end. */
           problem_layer = first_wide_linear != G_MAXUINT ? (gint) first_wide_linear : (gint) self->layers->len - 1;
-          problem = g_strdup_printf (_("The network gives shape %s, but it must give one row of scores per sample. "
-                                       "Add a Flatten layer before this layer."), s);
+          if (first_wide_linear != G_MAXUINT)
+            problem = g_strdup_printf (_("The network gives shape %s, but it must give one row of scores per sample. "
+                                         "Add a Flatten layer before this layer."), s);
+          else
+            problem = g_strdup_printf (_("The network gives shape %s, but it must give one row of scores per sample. "
+                                         "End it with a Flatten layer and a Linear layer with one output per class."), s);
         }
       else if (shape.dim[1] != n_classes)
         {
@@ -436,6 +778,18 @@ mm_session_describe_input (MmSession *self)
   return g_strdup_printf (_("Input: %s, %zu numbers per sample, %u classes"),
                           mm_dataset_get_name (self->train), mm_shape_size (s),
                           mm_dataset_get_n_classes (self->train));
+}
+
+char *
+mm_session_dup_first_conv_weight (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  /* The network is a Sequential with one child per layer, and Sequential
+   * names its children's parameters "index.name". */
+  for (guint i = 0; i < self->layers->len; i++)
+    if (g_array_index (self->layers, MmLayerSpec, i).kind == MM_LAYER_CONV2D)
+      return g_strdup_printf ("%u.weight", i);
+  return NULL;
 }
 
 MmModule *
@@ -1049,9 +1403,56 @@ mm_session_set_clean (MmSession *self)
   set_dirty (self, FALSE);
 }
 
-/* The layer list as the core's text form: Linear's input size follows from
- * the shape flowing in, as in build_model, so it needs the data's sample
- * shape. */
+/* A layer that does not fit the shape flowing in (the network has a
+ * problem) is still saved, with its input size guessed and settings the core
+ * refuses brought into range, so that the project opens again and shows the
+ * same layers. */
+static char *
+layer_fallback_text (const MmLayerSpec *spec,
+                     const MmShape     *in)
+{
+  gsize channels = in->ndim >= 2 ? in->dim[1] : 1;
+
+  switch (spec->kind)
+    {
+    case MM_LAYER_LINEAR:
+      return g_strdup_printf ("Linear(%" G_GSIZE_FORMAT ", %u)", in->ndim ? in->dim[in->ndim - 1] : 1, spec->units);
+    case MM_LAYER_FLATTEN:
+      return g_strdup ("Flatten");
+    case MM_LAYER_IMAGE:
+      {
+        gsize n = sample_size (in);
+        if (spec->height > 0 && spec->width > 0)
+          return g_strdup_printf ("Reshape(1, %u, %u)", spec->height, spec->width);
+        return g_strdup_printf ("Reshape(1, 1, %" G_GSIZE_FORMAT ")", MAX (n, 1));
+      }
+    case MM_LAYER_CONV2D:
+      return g_strdup_printf ("Conv2d(%" G_GSIZE_FORMAT ", %u, %u, %u, %u, %u)", channels, spec->units,
+                              spec->kernel, spec->stride,
+                              MIN (spec->padding, spec->dilation * (spec->kernel - 1)), spec->dilation);
+    case MM_LAYER_MAX_POOL:
+    case MM_LAYER_AVG_POOL:
+      return g_strdup_printf ("%s(%u, %u, %u)", spec->kind == MM_LAYER_MAX_POOL ? "MaxPool2d" : "AvgPool2d",
+                              spec->kernel, spec->stride, MIN (spec->padding, spec->kernel / 2));
+    case MM_LAYER_DROPOUT:
+    case MM_LAYER_BATCH_NORM:
+      {
+        g_autoptr(MmModule) m = spec->kind == MM_LAYER_DROPOUT
+          ? mm_module_dropout_new (spec->rate, NULL)
+          : mm_module_batch_norm_new (in->ndim == 4 ? 2 : 1, channels, spec->eps, spec->momentum, NULL);
+        return m ? mm_module_to_string (m) : g_strdup ("Dropout(0)");
+      }
+    case MM_LAYER_ACTIVATION:
+    default:
+      if (spec->op == MM_OP_LEAKY_RELU)
+        return g_strdup_printf ("LeakyReLU(%g)", spec->param);
+      return g_strdup (mm_op_kind_name (spec->op));
+    }
+}
+
+/* The layer list as the core's text form: Linear's input size (and Conv2d's
+ * input channels, BatchNorm's features) follow from the shape flowing in, as
+ * in build_model, so it needs the data's sample shape. */
 static char *
 network_text (MmSession  *self,
               GError    **error)
@@ -1075,28 +1476,22 @@ network_text (MmSession  *self,
   for (guint i = 0; i < self->layers->len; i++)
     {
       const MmLayerSpec *spec = &g_array_index (self->layers, MmLayerSpec, i);
+      g_autoptr(MmModule) m = NULL;
+      g_autofree char *title = NULL;
+      g_autofree char *layer = NULL;
+      MmShape out;
+
       if (i > 0)
         g_string_append (text, "; ");
-      switch (spec->kind)
+      m = layer_module (spec, &shape, &out, &title, NULL);
+      if (m != NULL)
         {
-        case MM_LAYER_LINEAR:
-          g_string_append_printf (text, "Linear(%" G_GSIZE_FORMAT ", %u)", shape.dim[shape.ndim - 1], spec->units);
-          shape.dim[shape.ndim - 1] = spec->units;
-          break;
-        case MM_LAYER_FLATTEN:
-          g_string_append (text, "Flatten");
-          for (guint d = 2; d < shape.ndim; d++)
-            shape.dim[1] *= shape.dim[d];
-          shape.ndim = MIN (shape.ndim, 2);
-          break;
-        case MM_LAYER_ACTIVATION:
-        default:
-          if (spec->op == MM_OP_LEAKY_RELU)
-            g_string_append_printf (text, "LeakyReLU(%g)", spec->param);
-          else
-            g_string_append (text, mm_op_kind_name (spec->op));
-          break;
+          layer = mm_module_to_string (m);
+          shape = out;
         }
+      else
+        layer = layer_fallback_text (spec, &shape);
+      g_string_append (text, layer);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -1169,23 +1564,63 @@ mm_session_apply_project (MmSession        *self,
   for (guint i = 0; i < mm_module_get_n_children (net); i++)
     {
       MmModule *m = mm_module_get_child (net, i);
-      MmLayerSpec spec = { 0 };
-      gsize out;
+      MmLayerSpec spec;
+      gsize out, kernel, stride, padding, dilation;
+      gboolean max;
+      MmShape sample;
       MmOp op;
 
+      /* Sizes that follow from the data (in features, in channels) are not
+       * kept: the app works them out again from the shape flowing in. */
       if (mm_module_get_linear_features (m, NULL, &out))
         {
-          spec.kind = MM_LAYER_LINEAR;
+          layer_spec_init (&spec, MM_LAYER_LINEAR);
           spec.units = (guint) out;
         }
       else if (mm_module_get_activation_op (m, &op))
         {
-          spec.kind = MM_LAYER_ACTIVATION;
+          layer_spec_init (&spec, MM_LAYER_ACTIVATION);
           spec.op = op.kind;
           spec.param = op.param;
         }
       else if (g_str_equal (mm_module_get_type_name (m), "Flatten"))
-        spec.kind = MM_LAYER_FLATTEN;
+        layer_spec_init (&spec, MM_LAYER_FLATTEN);
+      else if (mm_module_get_conv2d (m, NULL, &out, &kernel, &stride, &padding, &dilation))
+        {
+          layer_spec_init (&spec, MM_LAYER_CONV2D);
+          spec.units = (guint) out;
+          spec.kernel = (guint) kernel;
+          spec.stride = (guint) stride;
+          spec.padding = (guint) padding;
+          spec.dilation = (guint) dilation;
+        }
+      else if (mm_module_get_pool2d (m, &max, &kernel, &stride, &padding))
+        {
+          layer_spec_init (&spec, max ? MM_LAYER_MAX_POOL : MM_LAYER_AVG_POOL);
+          spec.kernel = (guint) kernel;
+          spec.stride = (guint) stride;
+          spec.padding = (guint) padding;
+        }
+      else if (mm_module_get_dropout (m, &spec.rate))
+        {
+          double rate = spec.rate;
+          layer_spec_init (&spec, MM_LAYER_DROPOUT);
+          spec.rate = rate;
+        }
+      else if (mm_module_get_batch_norm (m, NULL, NULL, &spec.eps, &spec.momentum))
+        {
+          double eps = spec.eps, momentum = spec.momentum;
+          layer_spec_init (&spec, MM_LAYER_BATCH_NORM);
+          spec.eps = eps;
+          spec.momentum = momentum;
+        }
+      else if (mm_module_get_reshape (m, &sample) && sample.ndim == 3 && sample.dim[0] == 1
+               && sample.dim[1] <= G_MAXUINT && sample.dim[2] <= G_MAXUINT)
+        {
+          layer_spec_init (&spec, MM_LAYER_IMAGE);
+          spec.height = (guint) sample.dim[1];
+          spec.width = (guint) sample.dim[2];
+        }
       else
         {
           g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
@@ -1279,6 +1714,17 @@ mm_session_apply_preset (MmSession   *self,
       p->batch_size = 64;
       p->epochs = 10;
     }
+  else if (g_str_equal (name, "lenet"))
+    {
+      /* LeCun's LeNet-5 in PyTorch's words, on Fashion-MNIST: two convolutions
+       * with pooling, then three Linear layers. */
+      p->network = g_strdup ("Reshape(1, 28, 28); Conv2d(1, 6, 5); ReLU; MaxPool2d(2); Conv2d(6, 16, 5); ReLU; "
+                             "MaxPool2d(2); Flatten; Linear(256, 120); ReLU; Linear(120, 84); ReLU; Linear(84, 10)");
+      p->data = MM_PROJECT_DATA_FASHION_MNIST;
+      p->optimizer.lr = 1e-3;
+      p->batch_size = 64;
+      p->epochs = 5;
+    }
   else if (g_str_equal (name, "overfitting"))
     {
       /* Few noisy points and far too many weights: the training loss goes to
@@ -1365,20 +1811,20 @@ mm_session_class_init (MmSessionClass *klass)
 }
 
 static const MmLayerSpec seed_mlp[] = {
-  { MM_LAYER_FLATTEN, 0, 0, 0 },
-  { MM_LAYER_LINEAR, 100, 0, 0 },
-  { MM_LAYER_ACTIVATION, 0, MM_OP_RELU, 0 },
-  { MM_LAYER_LINEAR, 100, 0, 0 },
-  { MM_LAYER_ACTIVATION, 0, MM_OP_RELU, 0 },
-  { MM_LAYER_LINEAR, 10, 0, 0 },
+  { .kind = MM_LAYER_FLATTEN },
+  { .kind = MM_LAYER_LINEAR, .units = 100 },
+  { .kind = MM_LAYER_ACTIVATION, .op = MM_OP_RELU },
+  { .kind = MM_LAYER_LINEAR, .units = 100 },
+  { .kind = MM_LAYER_ACTIVATION, .op = MM_OP_RELU },
+  { .kind = MM_LAYER_LINEAR, .units = 10 },
 };
 
 static const MmLayerSpec spiral_mlp[] = {
-  { MM_LAYER_LINEAR, 16, 0, 0 },
-  { MM_LAYER_ACTIVATION, 0, MM_OP_TANH, 0 },
-  { MM_LAYER_LINEAR, 16, 0, 0 },
-  { MM_LAYER_ACTIVATION, 0, MM_OP_TANH, 0 },
-  { MM_LAYER_LINEAR, 3, 0, 0 },
+  { .kind = MM_LAYER_LINEAR, .units = 16 },
+  { .kind = MM_LAYER_ACTIVATION, .op = MM_OP_TANH },
+  { .kind = MM_LAYER_LINEAR, .units = 16 },
+  { .kind = MM_LAYER_ACTIVATION, .op = MM_OP_TANH },
+  { .kind = MM_LAYER_LINEAR, .units = 3 },
 };
 
 static gboolean

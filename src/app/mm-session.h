@@ -17,14 +17,42 @@ typedef enum {
   MM_LAYER_LINEAR,
   MM_LAYER_ACTIVATION,
   MM_LAYER_FLATTEN,
+  MM_LAYER_IMAGE,       /* (N, H, W) or (N, H·W) → (N, 1, H, W) */
+  MM_LAYER_CONV2D,
+  MM_LAYER_MAX_POOL,
+  MM_LAYER_AVG_POOL,
+  MM_LAYER_DROPOUT,
+  MM_LAYER_BATCH_NORM,  /* BatchNorm2d on images, BatchNorm1d on rows */
 } MmLayerKind;
 
+/* A layer as the user set it up. Sizes that follow from the data (Linear's
+ * inputs, Conv2d's input channels, BatchNorm's features) are not stored:
+ * they come from the shape flowing in. */
 typedef struct {
   MmLayerKind kind;
-  guint units;          /* Linear: output features */
+  guint units;          /* Linear: output features; Conv2d: output channels */
   MmOpKind op;          /* activation */
   float param;          /* LeakyReLU slope */
+  guint kernel;         /* Conv2d, pooling: the (square) window */
+  guint stride;         /* Conv2d, pooling */
+  guint padding;        /* Conv2d, pooling: zeros added on each side */
+  guint dilation;       /* Conv2d */
+  double rate;          /* Dropout: the probability of dropping a number */
+  double eps, momentum; /* BatchNorm (kept from projects; PyTorch's defaults) */
+  guint height, width;  /* Image: the size a project gave (0: from the data);
+                           used when it fits the data */
 } MmLayerSpec;
+
+/* The settings of a layer that the model builder edits in place. */
+typedef enum {
+  MM_LAYER_SETTING_UNITS,     /* Linear: outputs; Conv2d: filters (output channels) */
+  MM_LAYER_SETTING_KERNEL,    /* Conv2d, pooling */
+  MM_LAYER_SETTING_STRIDE,    /* Conv2d, pooling */
+  MM_LAYER_SETTING_PADDING,   /* Conv2d, pooling */
+  MM_LAYER_SETTING_DILATION,  /* Conv2d */
+  MM_LAYER_SETTING_RATE,      /* Dropout: p, 0 ≤ p < 1 */
+  MM_LAYER_SETTING_SLOPE,     /* LeakyReLU */
+} MmLayerSetting;
 
 typedef enum {
   MM_DATA_FASHION_MNIST,
@@ -62,6 +90,8 @@ typedef struct {
   char *shape;          /* "(64, 100)" */
   gsize n_params;
   char *error;          /* NULL when fine */
+  char *title;          /* the layer as built for these data, when it could be:
+                           "BatchNorm2d", "Image (1×28×28)"; otherwise NULL */
 } MmLayerCheck;
 
 typedef enum {
@@ -82,7 +112,9 @@ const MmLayerSpec       *mm_session_get_layer       (MmSession        *self,
 void                     mm_session_insert_layer    (MmSession        *self,
                                                      gint              position,
                                                      const MmLayerSpec *spec);
-/* "linear", "flatten" or an activation name ("relu", "leakyrelu", "tanh"…). */
+/* "linear", "flatten", an activation name ("relu", "leakyrelu", "tanh"…),
+ * or a layer for images: "image", "conv2d", "maxpool2d", "avgpool2d",
+ * "dropout", "batchnorm". */
 gboolean                 mm_session_add_layer_by_name (MmSession      *self,
                                                        const char     *name,
                                                        gint            position);
@@ -97,6 +129,13 @@ void                     mm_session_set_layer_units (MmSession        *self,
 void                     mm_session_set_layer_param (MmSession        *self,
                                                      guint             index,
                                                      float             param);
+/* Changes one setting of layer @index (values out of range, or settings the
+ * layer does not have, change nothing); emits "model-changed" once when the
+ * value changed. */
+void                     mm_session_set_layer_setting (MmSession      *self,
+                                                       guint           index,
+                                                       MmLayerSetting  setting,
+                                                       double          value);
 void                     mm_session_set_layers      (MmSession        *self,
                                                      const MmLayerSpec *layers,
                                                      guint             n);
@@ -110,6 +149,9 @@ const MmLayerCheck      *mm_session_get_layer_check (MmSession        *self,
 const char              *mm_session_get_problem     (MmSession        *self);
 gsize                    mm_session_get_n_params    (MmSession        *self);
 char                    *mm_session_describe_input  (MmSession        *self);
+/* The parameter name of the first Conv2d layer's weight ("1.weight"), or
+ * NULL when the network has no Conv2d layer. */
+char                    *mm_session_dup_first_conv_weight (MmSession  *self);
 /* The network as a module for the current data, or NULL (see get_problem). */
 MmModule                *mm_session_dup_model       (MmSession        *self);
 
@@ -163,7 +205,7 @@ MmProject               *mm_session_to_project      (MmSession        *self,
 gboolean                 mm_session_apply_project   (MmSession        *self,
                                                      const MmProject  *project,
                                                      GError          **error);
-/* "xor", "spiral", "fashion", "overfitting", "bad-lr". */
+/* "xor", "spiral", "fashion", "lenet", "overfitting", "bad-lr". */
 gboolean                 mm_session_apply_preset    (MmSession        *self,
                                                      const char       *name,
                                                      GError          **error);

@@ -7,6 +7,7 @@
 #include "mm-decision-view.h"
 #include "mm-sample-grid.h"
 #include "mm-confusion-view.h"
+#include "mm-filter-view.h"
 #include "mm-plot.h"
 #include "mm-settings.h"
 #include "mm-graph-view.h"
@@ -25,6 +26,7 @@ struct _MmWindow {
   GtkWidget *decision_view;
   GtkWidget *sample_grid;
   GtkWidget *confusion_view;
+  GtkWidget *filter_view;
   GtkWidget *plot;
   GtkWidget *epochs_toggle;
   GtkWidget *log_toggle;
@@ -399,6 +401,15 @@ update_data_views (MmWindow *self,
         mm_confusion_view_set_model (MM_CONFUSION_VIEW (self->confusion_view), model, params,
                                      mm_session_get_test_data (self->session));
     }
+  /* The first convolution's filters, whenever the network has one. */
+  {
+    g_autofree char *filters = mm_session_dup_first_conv_weight (self->session);
+    gtk_widget_set_visible (self->filter_view, filters != NULL);
+    /* The filters need a narrow column only: let the sample images keep
+     * the width they had (equal columns again without a convolution). */
+    gtk_box_set_homogeneous (GTK_BOX (self->data_box), filters == NULL);
+    mm_filter_view_set_weights (MM_FILTER_VIEW (self->filter_view), params, filters);
+  }
 }
 
 static void
@@ -1189,6 +1200,10 @@ mm_window_init (MmWindow *self)
   gtk_box_append (GTK_BOX (self->data_box), self->decision_view);
   gtk_box_append (GTK_BOX (self->data_box), self->sample_grid);
   gtk_box_append (GTK_BOX (self->data_box), self->confusion_view);
+  self->filter_view = mm_filter_view_new ();
+  /* Classroom mode scales the data views: the filters follow the samples. */
+  g_object_bind_property (self->sample_grid, "scale", self->filter_view, "scale", G_BINDING_SYNC_CREATE);
+  gtk_box_append (GTK_BOX (self->data_box), self->filter_view);
   data_changed (self);
 
   g_signal_connect_swapped (self->session, "model-changed", G_CALLBACK (model_changed), self);
