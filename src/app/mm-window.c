@@ -939,6 +939,47 @@ export_view_activated (GSimpleAction *action,
 }
 
 static void
+export_pytorch_response (GtkNativeDialog *dialog,
+                         int              response,
+                         MmWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *chosen = g_file_get_path (file);
+      g_autofree char *path = g_str_has_suffix (chosen, ".py") ? g_strdup (chosen) : g_strconcat (chosen, ".py", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MmProject) project = mm_session_to_project (self->session, &error);
+
+      /* The script, the weights beside it and, for toy and CSV sets, the
+       * very data the app trains on, so the script's run is the app's. */
+      if (project != NULL &&
+          mm_export_pytorch_files (project, mm_session_get_train_data (self->session),
+                                   mm_session_get_test_data (self->session), NULL, NULL, path, &error))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Wrote the PyTorch script %s"), path);
+          show_toast (self, msg);
+        }
+      else
+        show_error (self, error);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_pytorch_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       data)
+{
+  MmWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Export as a PyTorch script"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("train.py"));
+  g_signal_connect (chooser, "response", G_CALLBACK (export_pytorch_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
 open_recent_activated (GSimpleAction *action,
                        GVariant      *parameter,
                        gpointer       data)
@@ -992,6 +1033,7 @@ static const GActionEntry win_actions[] = {
   { "open", open_activated, NULL, NULL, NULL },
   { "open-recent", open_recent_activated, "s", NULL, NULL },
   { "export-view", export_view_activated, NULL, NULL, NULL },
+  { "export-pytorch", export_pytorch_activated, NULL, NULL, NULL },
   { "save", save_activated, NULL, NULL, NULL },
   { "save-as", save_as_activated, NULL, NULL, NULL },
   { "restore-autosave", restore_autosave_activated, NULL, NULL, NULL },
@@ -1309,4 +1351,18 @@ mm_window_get_graph_page (MmWindow *self)
 {
   g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
   return self->graph_page;
+}
+
+gboolean
+mm_window_export_pytorch (MmWindow    *self,
+                          const char  *path,
+                          GError     **error)
+{
+  g_autoptr(MmProject) project = NULL;
+
+  g_return_val_if_fail (MM_IS_WINDOW (self) && path != NULL, FALSE);
+  project = mm_session_to_project (self->session, error);
+  return project != NULL &&
+         mm_export_pytorch_files (project, mm_session_get_train_data (self->session),
+                                  mm_session_get_test_data (self->session), NULL, NULL, path, error);
 }

@@ -23,5 +23,9 @@ gboolean   mm_window_save_project      (MmWindow      *self,
                                         GError       **error);
 void       mm_window_open_project      (MmWindow      *self,
                                         const char    *path);
+/* File → Export as PyTorch script: NAME.py with its weights and data beside it. */
+gboolean   mm_window_export_pytorch    (MmWindow      *self,
+                                        const char    *path,
+                                        GError       **error);
 
 G_END_DECLS
