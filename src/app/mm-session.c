@@ -1675,6 +1675,41 @@ mm_session_apply_project (MmSession        *self,
 }
 
 gboolean
+mm_session_import_weights (MmSession  *self,
+                           MmParams   *params,
+                           GError    **error)
+{
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(GArray) specs = NULL;
+
+  g_return_val_if_fail (MM_IS_SESSION (self) && params != NULL, FALSE);
+  model = build_model (self, FALSE);
+  if (model == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           self->problem ? self->problem : _("The network cannot be built yet"));
+      return FALSE;
+    }
+  specs = mm_module_get_params (model);
+  if (!mm_params_check (params, specs, error))
+    return FALSE;
+
+  retire_trainer (self);
+  g_clear_pointer (&self->params, mm_params_unref);
+  g_clear_pointer (&self->params_model, g_free);
+  self->params = mm_params_copy (params);
+  self->params_model = mm_module_to_string (model);
+  self->step_offset = 0;
+  self->epoch_offset = 0;
+  g_array_set_size (self->history, 0);
+  g_array_set_size (self->epochs, 0);
+  set_state (self, MM_TRAINER_READY);
+  g_signal_emit (self, signals[HISTORY_RESET], 0);
+  set_dirty (self, TRUE);
+  return TRUE;
+}
+
+gboolean
 mm_session_apply_preset (MmSession   *self,
                          const char  *name,
                          GError     **error)

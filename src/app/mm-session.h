@@ -209,6 +209,11 @@ gboolean                 mm_session_apply_project   (MmSession        *self,
 gboolean                 mm_session_apply_preset    (MmSession        *self,
                                                      const char       *name,
                                                      GError          **error);
+/* Weights from elsewhere (e.g. a PyTorch state_dict) for the current
+ * network: checked name by name and shape by shape; the history starts again. */
+gboolean                 mm_session_import_weights  (MmSession        *self,
+                                                     MmParams         *params,
+                                                     GError          **error);
 gboolean                 mm_session_is_dirty        (MmSession        *self);
 void                     mm_session_set_clean       (MmSession        *self);
 

@@ -979,6 +979,69 @@ export_pytorch_activated (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+gboolean
+mm_window_import_pytorch (MmWindow    *self,
+                          const char  *path,
+                          GError     **error)
+{
+  g_autoptr(MmParams) torch_state = NULL;
+  g_autoptr(MmParams) params = NULL;
+  g_autoptr(MmModule) model = NULL;
+
+  g_return_val_if_fail (MM_IS_WINDOW (self) && path != NULL, FALSE);
+  model = mm_session_dup_model (self->session);
+  if (model == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           mm_session_get_problem (self->session) ? mm_session_get_problem (self->session)
+                                                                  : _("The network cannot be built yet"));
+      return FALSE;
+    }
+  torch_state = mm_params_load_pytorch (path, error);
+  if (torch_state == NULL)
+    return FALSE;
+  /* PyTorch's layout (Linear weights transposed) into ours, key by key. */
+  params = mm_params_from_pytorch (model, torch_state, error);
+  return params != NULL && mm_session_import_weights (self->session, params, error);
+}
+
+static void
+import_pytorch_response (GtkNativeDialog *dialog,
+                         int              response,
+                         MmWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (mm_window_import_pytorch (self, path, &error))
+        show_toast (self, _("Imported the weights: Train starts from them."));
+      else
+        show_error (self, error);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+import_pytorch_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       data)
+{
+  MmWindow *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Import weights saved by PyTorch"), GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("safetensors files"));
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_signal_connect (chooser, "response", G_CALLBACK (import_pytorch_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static void
 open_recent_activated (GSimpleAction *action,
                        GVariant      *parameter,
@@ -1034,6 +1097,7 @@ static const GActionEntry win_actions[] = {
   { "open-recent", open_recent_activated, "s", NULL, NULL },
   { "export-view", export_view_activated, NULL, NULL, NULL },
   { "export-pytorch", export_pytorch_activated, NULL, NULL, NULL },
+  { "import-pytorch", import_pytorch_activated, NULL, NULL, NULL },
   { "save", save_activated, NULL, NULL, NULL },
   { "save-as", save_as_activated, NULL, NULL, NULL },
   { "restore-autosave", restore_autosave_activated, NULL, NULL, NULL },

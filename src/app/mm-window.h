@@ -27,5 +27,9 @@ void       mm_window_open_project      (MmWindow      *self,
 gboolean   mm_window_export_pytorch    (MmWindow      *self,
                                         const char    *path,
                                         GError       **error);
+/* Starting weights from a PyTorch state_dict (safetensors) for the network. */
+gboolean   mm_window_import_pytorch    (MmWindow      *self,
+                                        const char    *path,
+                                        GError       **error);
 
 G_END_DECLS
