@@ -808,6 +808,15 @@ test_lenet_filters (void)
   save_png (GTK_WIDGET (win), "window-cnn.png");
   save_png (GTK_WIDGET (view), "filter-view.png");
 
+  /* The graph page draws the CNN's training step too. */
+  {
+    g_autoptr(GError) error = NULL;
+    MmGraphPage *page = MM_GRAPH_PAGE (mm_window_get_graph_page (win));
+    mm_graph_page_set_source (page, MM_GRAPH_SOURCE_NETWORK);
+    g_assert_true (mm_graph_page_rebuild (page, &error));
+    g_assert_no_error (error);
+  }
+
   /* Without a convolution the view goes away. */
   activate (win, "preset", g_variant_new_string ("fashion"));
   WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);

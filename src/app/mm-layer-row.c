@@ -210,6 +210,11 @@ mm_layer_row_init (MmLayerRow *self)
         g_signal_connect (settings[i].spin, "value-changed", G_CALLBACK (setting_changed), self);
       }
   }
+  /* The flow box only lays the settings out: Tab goes from spin button to
+   * spin button, not through the boxes around them. */
+  for (GtkWidget *child = gtk_widget_get_first_child (self->settings_box); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_focusable (child, FALSE);
   g_signal_connect_swapped (self->up_button, "clicked", G_CALLBACK (up_clicked), self);
   g_signal_connect_swapped (self->down_button, "clicked", G_CALLBACK (down_clicked), self);
   g_signal_connect_swapped (self->remove_button, "clicked", G_CALLBACK (remove_clicked), self);
