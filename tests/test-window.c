@@ -716,6 +716,13 @@ test_cnn_layers (void)
     g_assert_no_error (error);
   }
 
+  /* A spec that leaves settings at 0 gets the defaults, not a broken layer. */
+  mm_session_insert_layer (session, -1, &(MmLayerSpec) { .kind = MM_LAYER_MAX_POOL });
+  g_assert_cmpuint (mm_session_get_layer (session, 2)->kernel, ==, 2);
+  g_assert_cmpuint (mm_session_get_layer (session, 2)->stride, ==, 2);
+  mm_session_set_layer_setting (session, 1, MM_LAYER_SETTING_KERNEL, 1e9);     /* refused */
+  g_assert_cmpuint (mm_session_get_layer (session, 1)->kernel, ==, 5);
+
   g_signal_handlers_disconnect_by_data (session, &changes);
   gtk_window_destroy (GTK_WINDOW (win));
 }

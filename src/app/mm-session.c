@@ -140,6 +140,34 @@ layer_spec_init (MmLayerSpec *spec,
     }
 }
 
+/* @spec as given, with the settings a caller left at 0 that cannot be 0
+ * (a spec written as { .kind = MM_LAYER_CONV2D }) at their defaults. */
+static void
+layer_spec_complete (MmLayerSpec       *dest,
+                     const MmLayerSpec *spec)
+{
+  MmLayerSpec defaults;
+
+  layer_spec_init (&defaults, spec->kind);
+  *dest = *spec;
+  if (dest->kind == MM_LAYER_CONV2D || dest->kind == MM_LAYER_MAX_POOL || dest->kind == MM_LAYER_AVG_POOL)
+    {
+      if (dest->units == 0)
+        dest->units = defaults.units;
+      if (dest->kernel == 0)
+        dest->kernel = defaults.kernel;
+      if (dest->stride == 0)
+        dest->stride = dest->kind == MM_LAYER_CONV2D ? 1 : dest->kernel;
+      if (dest->dilation == 0)
+        dest->dilation = 1;
+    }
+  if (dest->kind == MM_LAYER_BATCH_NORM && dest->eps == 0.0 && dest->momentum == 0.0)
+    {
+      dest->eps = defaults.eps;
+      dest->momentum = defaults.momentum;
+    }
+}
+
 char *
 mm_session_layer_title (const MmLayerSpec *spec)
 {
@@ -198,10 +226,13 @@ mm_session_insert_layer (MmSession         *self,
                          gint               position,
                          const MmLayerSpec *spec)
 {
+  MmLayerSpec complete;
+
   g_return_if_fail (MM_IS_SESSION (self) && spec != NULL);
   if (position < 0 || (guint) position > self->layers->len)
     position = self->layers->len;
-  g_array_insert_val (self->layers, position, *spec);
+  layer_spec_complete (&complete, spec);
+  g_array_insert_val (self->layers, position, complete);
   model_changed (self);
 }
 
@@ -338,8 +369,11 @@ mm_session_set_layer_setting (MmSession      *self,
     }
 
   field = setting_field (spec, setting);
-  /* Padding may be 0; everything else counts something. */
-  if (field == NULL || value < (setting == MM_LAYER_SETTING_PADDING ? 0.0 : 1.0) || value > 1e6)
+  /* Padding may be 0; everything else counts something. The core refuses
+   * kernels, strides and dilations over 4096 and more than 2²⁰ channels;
+   * bounds here keep the arithmetic of the checks in range. */
+  if (field == NULL || value < (setting == MM_LAYER_SETTING_PADDING ? 0.0 : 1.0)
+      || value > (setting == MM_LAYER_SETTING_UNITS ? 16777216.0 : 4096.0))
     return;
   if (*field == (guint) value)
     return;
@@ -379,8 +413,9 @@ mm_session_set_layers (MmSession         *self,
                        guint              n)
 {
   g_return_if_fail (MM_IS_SESSION (self));
-  g_array_set_size (self->layers, 0);
-  g_array_append_vals (self->layers, layers, n);
+  g_array_set_size (self->layers, n);
+  for (guint i = 0; i < n; i++)
+    layer_spec_complete (&g_array_index (self->layers, MmLayerSpec, i), &layers[i]);
   model_changed (self);
 }
 
