@@ -949,13 +949,8 @@ export_pytorch_response (GtkNativeDialog *dialog,
       g_autofree char *chosen = g_file_get_path (file);
       g_autofree char *path = g_str_has_suffix (chosen, ".py") ? g_strdup (chosen) : g_strconcat (chosen, ".py", NULL);
       g_autoptr(GError) error = NULL;
-      g_autoptr(MmProject) project = mm_session_to_project (self->session, &error);
 
-      /* The script, the weights beside it and, for toy and CSV sets, the
-       * very data the app trains on, so the script's run is the app's. */
-      if (project != NULL &&
-          mm_export_pytorch_files (project, mm_session_get_train_data (self->session),
-                                   mm_session_get_test_data (self->session), NULL, NULL, path, &error))
+      if (mm_window_export_pytorch (self, path, &error))
         {
           g_autofree char *msg = g_strdup_printf (_("Wrote the PyTorch script %s"), path);
           show_toast (self, msg);
@@ -1426,6 +1421,8 @@ mm_window_export_pytorch (MmWindow    *self,
 
   g_return_val_if_fail (MM_IS_WINDOW (self) && path != NULL, FALSE);
   project = mm_session_to_project (self->session, error);
+  /* The script, the weights beside it and, for toy and CSV sets, the very
+   * data the app trains on, so the script's run is the app's. */
   return project != NULL &&
          mm_export_pytorch_files (project, mm_session_get_train_data (self->session),
                                   mm_session_get_test_data (self->session), NULL, NULL, path, error);
