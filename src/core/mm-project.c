@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -220,7 +221,7 @@ mm_project_to_json (const MmProject *p,
       json_builder_add_double_value (b, isfinite (s->loss) ? s->loss : 0);
       json_builder_add_double_value (b, isfinite (s->data_loss) ? s->data_loss : 0);
       json_builder_add_double_value (b, isfinite (s->penalty) ? s->penalty : 0);
-      json_builder_add_double_value (b, s->lr);
+      json_builder_add_double_value (b, isfinite (s->lr) ? s->lr : 0);
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
@@ -661,6 +662,15 @@ mm_project_from_json (const char  *json,
                   fail (&r, "steps", msg);
                   return NULL;
                 }
+              /* The values are stored as float: a number beyond float's range
+               * would become infinite here and could not be written back. */
+              for (guint j = 2; j < 6; j++)
+                if (!(fabs (v[j]) <= FLT_MAX))
+                  {
+                    g_autofree char *msg = g_strdup_printf ("entry %u has a value too large for a float", i);
+                    fail (&r, "steps", msg);
+                    return NULL;
+                  }
               pt = (MmStepPoint) { (guint64) v[0], (guint) v[1], (float) v[2], (float) v[3], (float) v[4], (float) v[5] };
               g_array_append_val (p->steps, pt);
             }
