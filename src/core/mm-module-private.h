@@ -48,6 +48,10 @@ struct _MmModule {
   double eps;               /* BatchNorm */
   double momentum;
   MmShape shape;            /* Reshape: the sample shape */
+  /* mm-module-attn.c (in_features is the width D there): */
+  gsize heads;              /* MultiheadAttention, TransformerBlock */
+  gsize hidden;             /* TransformerBlock's MLP width; PositionalEncoding's longest sequence */
+  gboolean causal;          /* MultiheadAttention, TransformerBlock */
 };
 
 MmModule *mm_module_alloc          (const MmModuleClass *klass);
@@ -64,5 +68,12 @@ gboolean  mm_module_parse_cnn_layer (const char         *name,
                                      GArray             *args,
                                      MmModule          **module,
                                      GError            **error);
+
+/* mm-module-attn.c: the same for LayerNorm, MultiheadAttention,
+ * PositionalEncoding and TransformerBlock. */
+gboolean  mm_module_parse_attn_layer (const char        *name,
+                                      GArray            *args,
+                                      MmModule         **module,
+                                      GError           **error);
 
 G_END_DECLS

@@ -768,6 +768,11 @@ parse_layer (const char  *item,
     if (mm_module_parse_cnn_layer (name, args, &layer, error))
       return layer;
   }
+  {
+    MmModule *layer = NULL;
+    if (mm_module_parse_attn_layer (name, args, &layer, error))
+      return layer;
+  }
   if (mm_op_kind_from_name (name, &kind))
     {
       MmOp op = mm_op_unary (kind);
@@ -786,6 +791,8 @@ parse_layer (const char  *item,
                "Unknown layer '%s' (known: Flatten, Linear(in, out), Reshape(c, h, w), "
                "Conv2d(in, out, k[, stride, padding, dilation]), MaxPool2d(k[, stride, padding]), "
                "AvgPool2d(k[, stride, padding]), Dropout(p), BatchNorm1d(features), BatchNorm2d(channels), "
+               "LayerNorm(features), MultiheadAttention(features, heads[, causal]), "
+               "PositionalEncoding(features[, max_len]), TransformerBlock(features, heads[, mlp, causal]), "
                "ReLU, LeakyReLU(a), Sigmoid, Tanh, Softplus, and the other elementwise operations)", name);
   return NULL;
 }

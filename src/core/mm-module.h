@@ -155,6 +155,62 @@ gboolean    mm_module_get_batch_norm (MmModule       *module,
                                       double         *eps,
                                       double         *momentum);
 
+/* ---- Layers for sequences (mm-module-attn.c) -------------------------------
+ * Sequences of vectors are (batch, time, features). Parameters are named and
+ * laid out as PyTorch's (weights of linear maps inside them are (out, in)). */
+
+/* LayerNorm(D) over the last axis, eps 1e-5: weight (D,) starts at 1, bias
+ * (D,) at 0, as nn.LayerNorm. */
+MmModule   *mm_module_layer_norm_new (gsize           dim,
+                                      GError        **error);
+gboolean    mm_module_get_layer_norm (MmModule       *module,
+                                      gsize          *dim);
+/* MultiheadAttention(D, heads[, causal]): self-attention on (batch, time, D)
+ * as nn.MultiheadAttention(D, heads, batch_first=True) called with the input
+ * as query, key and value: in_proj_weight (3·D, D), in_proj_bias (3·D,),
+ * out_proj.weight (D, D), out_proj.bias (D,). With @causal, position t sees
+ * positions ≤ t only. The attention weights (batch, heads, time, time) are
+ * the value of the graph's AttentionWeights node, labelled
+ * "<prefix>attn_weights" (see mm_attention_collect_weights). */
+MmModule   *mm_module_multihead_attention_new (gsize     dim,
+                                               gsize     heads,
+                                               gboolean  causal,
+                                               GError  **error);
+gboolean    mm_module_get_multihead_attention (MmModule *module,
+                                               gsize    *dim,
+                                               gsize    *heads,
+                                               gboolean *causal);
+/* PositionalEncoding(D[, max_len]): adds the fixed sinusoidal encoding
+ * (no parameters) to (batch, time, D), time ≤ max_len (0: 5000). */
+MmModule   *mm_module_positional_encoding_new (gsize     dim,
+                                               gsize     max_len,
+                                               GError  **error);
+gboolean    mm_module_get_positional_encoding (MmModule *module,
+                                               gsize    *dim,
+                                               gsize    *max_len);
+/* The (time, D) table it adds: PE[t, 2i] = sin(t / 10000^(2i/D)),
+ * PE[t, 2i+1] = cos(t / 10000^(2i/D)). */
+MmTensor   *mm_positional_encoding   (gsize           time,
+                                      gsize           dim,
+                                      GError        **error);
+/* TransformerBlock(D, heads[, mlp_dim][, causal]): pre-norm,
+ *   X₁ = X + MultiheadAttention(LayerNorm(X)),  Y = X₁ + MLP(LayerNorm(X₁))
+ * with MLP = Linear(D, mlp_dim) → ReLU → Linear(mlp_dim, D) (mlp_dim 0:
+ * 4·D). Parameters as nn.TransformerEncoderLayer(norm_first=True,
+ * batch_first=True, dropout=0): self_attn.in_proj_weight, …,
+ * linear1.weight (mlp_dim, D), linear1.bias, linear2.weight (D, mlp_dim),
+ * linear2.bias, norm1.weight, norm1.bias, norm2.weight, norm2.bias. */
+MmModule   *mm_module_transformer_block_new (gsize     dim,
+                                             gsize     heads,
+                                             gsize     mlp_dim,
+                                             gboolean  causal,
+                                             GError  **error);
+gboolean    mm_module_get_transformer_block (MmModule *module,
+                                             gsize    *dim,
+                                             gsize    *heads,
+                                             gsize    *mlp_dim,
+                                             gboolean *causal);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmModule, mm_module_unref)
 
 G_END_DECLS

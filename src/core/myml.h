@@ -13,6 +13,8 @@
 #include "mm-pool.h"
 #include "mm-dropout.h"
 #include "mm-batchnorm.h"
+#include "mm-layernorm.h"
+#include "mm-attention.h"
 #include "mm-context.h"
 #include "mm-backward.h"
 #include "mm-params.h"
