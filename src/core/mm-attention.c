@@ -176,6 +176,21 @@ weights_rule (MmNode *node,
                    "where dS = P ⊙ (G − Σ G ⊙ P) (softmax's rule, sums along each row)");
 }
 
+/* Cost meter: per sample and head, Q Kᵀ is 2·T·T·d, then scaling, masking
+ * and the softmax 4 per score (B·H·T·T scores). Backward: the softmax's rule
+ * 4 per score, then ∂L/∂Q and ∂L/∂K, two products of 2·T·T·d each. */
+static guint64
+weights_flops (MmNode         *node,
+               const gboolean *need)
+{
+  MmAttentionWeights *self = (MmAttentionWeights *) node;
+  guint64 scores = (guint64) self->B * self->H * self->T * self->T;
+
+  if (need == NULL)
+    return scores * (2 * self->d + 4);
+  return need[0] ? scores * (4 * self->d + 4) : 0;
+}
+
 static const MmNodeClass weights_class = {
   .type_name = "AttentionWeights",
   .instance_size = sizeof (MmAttentionWeights),
@@ -183,6 +198,7 @@ static const MmNodeClass weights_class = {
   .backward = weights_backward,
   .describe = weights_describe,
   .rule = weights_rule,
+  .flops = weights_flops,
 };
 
 /* QKV must be (batch, time, 3·D) with D a multiple of @heads. */
@@ -358,6 +374,20 @@ apply_rule (MmNode *node,
   return g_strdup ("∂L/∂V = Pᵀ · G (per sample and head), ∂L/∂Q = ∂L/∂K = 0");
 }
 
+/* Cost meter: O = P V is 2·T·T·d per sample and head; backward G Vᵀ for
+ * the weights and Pᵀ G for the values, 2·T·T·d each. */
+static guint64
+apply_flops (MmNode         *node,
+             const gboolean *need)
+{
+  MmAttentionApply *self = (MmAttentionApply *) node;
+  guint64 one = 2 * (guint64) self->B * self->H * self->T * self->T * self->d;
+
+  if (need == NULL)
+    return one;
+  return (need[0] ? one : 0) + (need[1] ? one : 0);
+}
+
 static const MmNodeClass apply_class = {
   .type_name = "AttentionApply",
   .instance_size = sizeof (MmAttentionApply),
@@ -365,6 +395,7 @@ static const MmNodeClass apply_class = {
   .backward = apply_backward,
   .describe = apply_describe,
   .rule = apply_rule,
+  .flops = apply_flops,
 };
 
 MmNode *

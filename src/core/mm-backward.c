@@ -1,6 +1,7 @@
 /* mm-backward.c — the reverse sweep of the chain rule. */
 #include "mm-backward.h"
 #include "mm-node-private.h"
+#include "mm-cost.h"
 #include "mm-error.h"
 
 #include <string.h>
@@ -206,6 +207,12 @@ mm_backward_step (MmBackward *bw)
 
   if (node->n_inputs > 0)
     {
+      /* Read once per node; the meter times the node's rule and the sums
+       * into its inputs' gradients. */
+      MmCostMeter *meter = mm_cost_meter_get_current ();
+      double t0 = G_UNLIKELY (meter != NULL) ? mm_cost_clock () : 0.0;
+      guint64 added = 0;
+
       need = g_new0 (gboolean, node->n_inputs);
       for (guint i = 0; i < node->n_inputs; i++)
         need[i] = position_of (bw, node->inputs[i]) >= 0;
@@ -230,8 +237,12 @@ mm_backward_step (MmBackward *bw)
               mm_tensor_make_writable (&bw->grads[p]);
               mm_tensor_add_inplace (bw->grads[p], c);
               bw->step.accumulated[i] = TRUE;
+              added += mm_shape_size (&c->shape);
             }
         }
+      if (G_UNLIKELY (meter != NULL))
+        mm_cost_meter_add (meter, node, MM_COST_BACKWARD, mm_cost_clock () - t0,
+                           mm_node_count_flops (node, need) + added);
     }
 
   if (!(bw->flags & MM_BACKWARD_KEEP_ALL) && !bw->is_target[pos])

@@ -242,6 +242,22 @@ batch_norm_rule (MmNode *node,
     }
 }
 
+/* Cost meter, per number of X: forward in training 7 (mean 1, variance 2,
+ * normalise 2, γ·x̂ + β 2), in eval mode 4 (normalise 2, affine 2).
+ * Backward: 8 for ∂L/∂X (the two sums over the channel and the rule's
+ * combination), 2 for ∂L/∂γ (Σ G·x̂), 1 for ∂L/∂β (Σ G). */
+static guint64
+batch_norm_flops (MmNode         *node,
+                  const gboolean *need)
+{
+  MmBatchNorm *self = (MmBatchNorm *) node;
+  guint64 X = (guint64) self->N * self->C * self->S;
+
+  if (need == NULL)
+    return (self->training ? 7 : 4) * X;
+  return ((need[0] ? 8 : 0) + (need[1] ? 2 : 0) + (need[2] ? 1 : 0)) * X;
+}
+
 static const MmNodeClass batch_norm_class = {
   .type_name = "BatchNorm",
   .instance_size = sizeof (MmBatchNorm),
@@ -250,6 +266,7 @@ static const MmNodeClass batch_norm_class = {
   .describe = batch_norm_describe,
   .rule = batch_norm_rule,
   .finalize = batch_norm_finalize,
+  .flops = batch_norm_flops,
 };
 
 static gboolean

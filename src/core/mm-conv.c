@@ -490,6 +490,24 @@ conv2d_rule (MmNode *node,
     }
 }
 
+/* Cost meter: every output number (N·O·OH·OW of them) is a dot product of
+ * C·KH·KW weights with as many inputs, 2·C·KH·KW operations, plus one for the
+ * bias. Backward: the same 2·N·O·OH·OW·C·KH·KW for ∂L/∂X and again for ∂L/∂W
+ * (each a matrix product of that size), and N·O·OH·OW additions for ∂L/∂b. */
+static guint64
+conv2d_flops (MmNode         *node,
+              const gboolean *need)
+{
+  MmConv2d *self = (MmConv2d *) node;
+  guint64 outs = (guint64) self->N * self->O * self->OH * self->OW;
+  guint64 macs = 2 * outs * self->C * self->KH * self->KW;
+  gboolean bias = node->n_inputs > 2;
+
+  if (need == NULL)
+    return macs + (bias ? outs : 0);
+  return (need[0] ? macs : 0) + (need[1] ? macs : 0) + (bias && need[2] ? outs : 0);
+}
+
 static const MmNodeClass conv2d_class = {
   .type_name = "Conv2d",
   .instance_size = sizeof (MmConv2d),
@@ -498,6 +516,7 @@ static const MmNodeClass conv2d_class = {
   .describe = conv2d_describe,
   .rule = conv2d_rule,
   .finalize = conv2d_finalize,
+  .flops = conv2d_flops,
 };
 
 /* Settings with stride and dilation 0 read as 1. */

@@ -74,6 +74,17 @@ dropout_rule (MmNode *node,
                           "was kept (M = 1), scaled like the value", ((MmDropout *) node)->p);
 }
 
+/* Cost meter: one multiplication by the scaled mask per number, forward and
+ * backward. */
+static guint64
+dropout_flops (MmNode         *node,
+               const gboolean *need)
+{
+  guint64 S = mm_shape_size (&node->shape);
+
+  return need == NULL || need[0] ? S : 0;
+}
+
 static const MmNodeClass dropout_class = {
   .type_name = "Dropout",
   .instance_size = sizeof (MmDropout),
@@ -82,6 +93,7 @@ static const MmNodeClass dropout_class = {
   .describe = dropout_describe,
   .rule = dropout_rule,
   .finalize = dropout_finalize,
+  .flops = dropout_flops,
 };
 
 MmNode *

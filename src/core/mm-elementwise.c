@@ -459,6 +459,59 @@ elementwise_rule (MmNode *node,
   return mm_op_rule (&((MmElementwise *) node)->op, index);
 }
 
+/* Cost meter, per output number (S of them), every function (exp, sin, …)
+ * counted as one operation:
+ *   forward:  Add(n), Mul(n): n − 1; any other op: 1.
+ *   backward, per input that needs its gradient: Add: 0 (G passes on);
+ *     Mul(n): n − 1 (G times the other inputs); Sub: 0 for A, 1 for B (−G);
+ *     Div: 1 for A (G / B), 3 for B (−G · A / B²); Neg, Scale, ReLU,
+ *     LeakyReLU, Abs: 1 (G times a sign or constant); the others: 2 (the
+ *     derivative, then times G). */
+static guint64
+elementwise_flops (MmNode         *node,
+                   const gboolean *need)
+{
+  MmOp op = ((MmElementwise *) node)->op;
+  guint64 S = mm_shape_size (&node->shape), per = 0;
+
+  if (need == NULL)
+    {
+      if (op.kind == MM_OP_ADD || op.kind == MM_OP_MUL)
+        return (guint64) (node->n_inputs - 1) * S;
+      return S;
+    }
+  for (guint i = 0; i < node->n_inputs; i++)
+    {
+      if (!need[i])
+        continue;
+      switch (op.kind)
+        {
+        case MM_OP_ADD:
+          break;
+        case MM_OP_MUL:
+          per += node->n_inputs - 1;
+          break;
+        case MM_OP_SUB:
+          per += i == 0 ? 0 : 1;
+          break;
+        case MM_OP_DIV:
+          per += i == 0 ? 1 : 3;
+          break;
+        case MM_OP_NEG:
+        case MM_OP_SCALE:
+        case MM_OP_RELU:
+        case MM_OP_LEAKY_RELU:
+        case MM_OP_ABS:
+          per += 1;
+          break;
+        default:
+          per += 2;
+          break;
+        }
+    }
+  return per * S;
+}
+
 static const MmNodeClass elementwise_class = {
   .type_name = "Elementwise",
   .instance_size = sizeof (MmElementwise),
@@ -466,6 +519,7 @@ static const MmNodeClass elementwise_class = {
   .backward = elementwise_backward,
   .describe = elementwise_describe,
   .rule = elementwise_rule,
+  .flops = elementwise_flops,
 };
 
 MmNode *

@@ -171,6 +171,20 @@ layer_norm_rule (MmNode *node,
     }
 }
 
+/* Cost meter, per number of X: forward 7 (mean 1, variance 2, normalise 2,
+ * γ·x̂ + β 2); backward 8 for ∂L/∂X, 2 for ∂L/∂γ, 1 for ∂L/∂β. */
+static guint64
+layer_norm_flops (MmNode         *node,
+                  const gboolean *need)
+{
+  MmLayerNorm *self = (MmLayerNorm *) node;
+  guint64 X = (guint64) self->rows * self->D;
+
+  if (need == NULL)
+    return 7 * X;
+  return ((need[0] ? 8 : 0) + (need[1] ? 2 : 0) + (need[2] ? 1 : 0)) * X;
+}
+
 static const MmNodeClass layer_norm_class = {
   .type_name = "LayerNorm",
   .instance_size = sizeof (MmLayerNorm),
@@ -179,6 +193,7 @@ static const MmNodeClass layer_norm_class = {
   .describe = layer_norm_describe,
   .rule = layer_norm_rule,
   .finalize = layer_norm_finalize,
+  .flops = layer_norm_flops,
 };
 
 MmNode *

@@ -64,6 +64,38 @@ mm_module_count_params (MmModule *module)
   return n;
 }
 
+/* Every node the module just made (those between its output and its input
+ * that carry no scope yet) gets the module's scope. Children are built
+ * through here too and tag theirs first, so a node keeps the innermost
+ * module's scope, and each node is visited once over all levels: a walk stops
+ * at nodes already tagged. Any module type gets this for free. */
+static void
+tag_scope (MmNode     *output,
+           MmNode     *input,
+           const char *prefix)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  if (output == input || mm_node_get_scope (output) != NULL)
+    return;
+  mm_node_set_scope (output, prefix);
+  g_ptr_array_add (stack, output);
+  while (stack->len > 0)
+    {
+      MmNode *n = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+
+      for (guint i = 0; i < mm_node_get_n_inputs (n); i++)
+        {
+          MmNode *in = mm_node_get_input (n, i);
+
+          if (in == input || mm_node_get_scope (in) != NULL)
+            continue;
+          mm_node_set_scope (in, prefix);
+          g_ptr_array_add (stack, in);
+        }
+    }
+}
+
 static MmNode *
 construct (MmModule            *module,
            MmNode              *input,
@@ -72,7 +104,11 @@ construct (MmModule            *module,
            MmConstructContext  *ctx,
            GError             **error)
 {
-  return module->klass->construct (module, input, nodes, prefix, ctx, error);
+  MmNode *output = module->klass->construct (module, input, nodes, prefix, ctx, error);
+
+  if (output != NULL)
+    tag_scope (output, input, prefix);
+  return output;
 }
 
 MmNode *

@@ -28,6 +28,12 @@ struct _MmNodeClass {
   char     *(*rule)     (MmNode          *self,
                          guint            index);
   void      (*finalize) (MmNode          *self);
+
+  /* Floating-point operations of forward (@need NULL) or of backward for the
+   * inputs marked in @need, from the shapes (the cost meter, mm-cost.h).
+   * NULL: one per output number forward, none backward. */
+  guint64   (*flops)    (MmNode          *self,
+                         const gboolean  *need);
 };
 
 struct _MmNode {
@@ -38,6 +44,7 @@ struct _MmNode {
   MmShape shape;
   MmTensor *value;
   char *label;
+  char *scope;        /* the module that built it ("1."), or NULL */
 };
 
 /* Allocates klass->instance_size bytes, takes references to the inputs. */
@@ -53,6 +60,10 @@ mm_node_input_data (MmNode *self, guint i)
 }
 
 MmTensor *mm_tensor_new_uninit  (const MmShape *shape);
+
+/* The cost meter's clock: monotonic seconds with nanosecond resolution
+ * (g_get_monotonic_time's microseconds are too coarse for small nodes). */
+double    mm_cost_clock         (void);
 
 /* Kernels shared by several node types (mm-kernels.c). */
 

@@ -1,9 +1,11 @@
 /* mm-node.c — the node base and the Constant leaf. */
 #include "mm-node-private.h"
 #include "mm-backward.h"
+#include "mm-cost.h"
 #include "mm-error.h"
 
 #include <string.h>
+#include <time.h>
 
 MmNode *
 mm_node_alloc (const MmNodeClass *klass,
@@ -60,6 +62,7 @@ mm_node_unref (MmNode *node)
       mm_tensor_unref (n->value);
       g_free (n->inputs);
       g_free (n->label);
+      g_free (n->scope);
       g_free (n);
     }
   g_ptr_array_unref (stack);
@@ -124,6 +127,34 @@ mm_node_collect (MmNode *root)
   return collect (root, FALSE);
 }
 
+double
+mm_cost_clock (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+/* One forward computation. The meter pointer is read once per node; without
+ * a meter nothing else happens. */
+static inline void
+compute_value (MmNode *n)
+{
+  MmCostMeter *meter = mm_cost_meter_get_current ();
+
+  if (G_LIKELY (meter == NULL))
+    n->value = n->klass->forward (n);
+  else
+    {
+      double t0 = mm_cost_clock ();
+      n->value = n->klass->forward (n);
+      mm_cost_meter_add (meter, n, MM_COST_FORWARD, mm_cost_clock () - t0,
+                         mm_node_count_flops (n, NULL));
+    }
+  g_assert (mm_shape_equal (&n->value->shape, &n->shape));
+}
+
 const MmTensor *
 mm_node_get_value (MmNode *node)
 {
@@ -140,8 +171,7 @@ mm_node_get_value (MmNode *node)
         inputs_ready = node->inputs[i]->value != NULL;
       if (inputs_ready)
         {
-          node->value = node->klass->forward (node);
-          g_assert (mm_shape_equal (&node->value->shape, &node->shape));
+          compute_value (node);
           return node->value;
         }
 
@@ -149,9 +179,7 @@ mm_node_get_value (MmNode *node)
 
       for (guint i = 0; i < order->len; i++)
         {
-          MmNode *n = g_ptr_array_index (order, i);
-          n->value = n->klass->forward (n);
-          g_assert (mm_shape_equal (&n->value->shape, &n->shape));
+          compute_value (g_ptr_array_index (order, i));
         }
     }
   return node->value;
@@ -212,6 +240,22 @@ mm_node_set_label (MmNode     *node,
   g_return_if_fail (node != NULL);
   g_free (node->label);
   node->label = g_strdup (label);
+}
+
+const char *
+mm_node_get_scope (MmNode *node)
+{
+  g_return_val_if_fail (node != NULL, NULL);
+  return node->scope;
+}
+
+void
+mm_node_set_scope (MmNode     *node,
+                   const char *scope)
+{
+  g_return_if_fail (node != NULL);
+  g_free (node->scope);
+  node->scope = g_strdup (scope);
 }
 
 gboolean

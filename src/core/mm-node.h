@@ -42,6 +42,13 @@ const char     *mm_node_get_label        (MmNode          *node);
 void            mm_node_set_label        (MmNode          *node,
                                           const char      *label);
 
+/* The scope of the module that built the node: its parameters' name prefix
+ * ("1." for the second layer of a Sequential, "1.0." nested deeper), set by
+ * mm_module_construct; NULL for nodes no module built (inputs, the loss). */
+const char     *mm_node_get_scope        (MmNode          *node);
+void            mm_node_set_scope        (MmNode          *node,
+                                          const char      *scope);
+
 /* All nodes of the graph below @root, each once, inputs before the nodes that
  * use them (the order of a forward pass); @root is last. Iterative, so deep
  * graphs do not overflow the stack. The array holds references. */

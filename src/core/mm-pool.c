@@ -278,6 +278,24 @@ pool_rule (MmNode *node,
                           g->kh * g->kw, g->kh, g->kw);
 }
 
+/* Cost meter: forward one comparison or addition per window tap,
+ * N·C·OH·OW·kh·kw (AvgPool's division is folded into its last addition).
+ * Backward: MaxPool routes G to one input per window, N·C·OH·OW additions;
+ * AvgPool spreads G/k² over the window, N·C·OH·OW·kh·kw. */
+static guint64
+pool_flops (MmNode         *node,
+            const gboolean *need)
+{
+  MmPool2d *self = (MmPool2d *) node;
+  guint64 outs = (guint64) self->N * self->C * self->OH * self->OW;
+
+  if (need == NULL)
+    return outs * self->kh * self->kw;
+  if (!need[0])
+    return 0;
+  return self->max ? outs : outs * self->kh * self->kw;
+}
+
 static const MmNodeClass max_pool_class = {
   .type_name = "MaxPool2d",
   .instance_size = sizeof (MmPool2d),
@@ -286,6 +304,7 @@ static const MmNodeClass max_pool_class = {
   .describe = pool_describe,
   .rule = pool_rule,
   .finalize = pool_finalize,
+  .flops = pool_flops,
 };
 
 static const MmNodeClass avg_pool_class = {
@@ -296,6 +315,7 @@ static const MmNodeClass avg_pool_class = {
   .describe = pool_describe,
   .rule = pool_rule,
   .finalize = pool_finalize,
+  .flops = pool_flops,
 };
 
 gboolean

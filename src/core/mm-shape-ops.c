@@ -47,6 +47,15 @@ reshape_rule (MmNode *node,
   return g_strdup_printf ("∂L/∂X = G reshaped back to %s", s);
 }
 
+/* Cost meter: Reshape and Permute only move numbers: no arithmetic either
+ * way. */
+static guint64
+shape_move_flops (MmNode         *node,
+                  const gboolean *need)
+{
+  return 0;
+}
+
 static const MmNodeClass reshape_class = {
   .type_name = "Reshape",
   .instance_size = sizeof (MmNode),
@@ -54,6 +63,7 @@ static const MmNodeClass reshape_class = {
   .backward = reshape_backward,
   .describe = reshape_describe,
   .rule = reshape_rule,
+  .flops = shape_move_flops,
 };
 
 MmNode *
@@ -213,6 +223,7 @@ static const MmNodeClass permute_class = {
   .backward = permute_backward,
   .describe = permute_describe,
   .rule = permute_rule,
+  .flops = shape_move_flops,
 };
 
 MmNode *
@@ -339,6 +350,17 @@ broadcast_rule (MmNode *node,
                           n, n == 1 ? "axis" : "axes");
 }
 
+/* Cost meter: the forward copies (no arithmetic); backward sums G over the
+ * repeated axes, one addition per output number (P·Q). */
+static guint64
+broadcast_flops (MmNode         *node,
+                 const gboolean *need)
+{
+  MmBroadcast *self = (MmBroadcast *) node;
+
+  return need != NULL && need[0] ? (guint64) self->P * self->Q : 0;
+}
+
 static const MmNodeClass broadcast_class = {
   .type_name = "Broadcast",
   .instance_size = sizeof (MmBroadcast),
@@ -346,6 +368,7 @@ static const MmNodeClass broadcast_class = {
   .backward = broadcast_backward,
   .describe = broadcast_describe,
   .rule = broadcast_rule,
+  .flops = broadcast_flops,
 };
 
 MmNode *

@@ -97,12 +97,27 @@ softmax_rule (MmNode *node,
   return g_strdup ("∂L/∂X = Y ⊙ (G − Σ G ⊙ Y) (sums along the last axis)");
 }
 
+/* Cost meter, per number of the rows × cols: forward 4 (subtract the row's
+ * maximum, exp, the row's sum, divide — or log and subtract for
+ * LogSoftmax); backward 4 (the row's Σ G·Y, then a subtraction and a
+ * multiplication, or exp for LogSoftmax). */
+static guint64
+softmax_flops (MmNode         *node,
+               const gboolean *need)
+{
+  MmSoftmax *self = (MmSoftmax *) node;
+  guint64 n = 4 * (guint64) self->rows * self->cols;
+
+  return need == NULL || need[0] ? n : 0;
+}
+
 static const MmNodeClass softmax_class = {
   .type_name = "Softmax",
   .instance_size = sizeof (MmSoftmax),
   .forward = softmax_forward,
   .backward = softmax_backward,
   .rule = softmax_rule,
+  .flops = softmax_flops,
 };
 
 static const MmNodeClass log_softmax_class = {
@@ -111,6 +126,7 @@ static const MmNodeClass log_softmax_class = {
   .forward = softmax_forward,
   .backward = softmax_backward,
   .rule = softmax_rule,
+  .flops = softmax_flops,
 };
 
 static MmNode *

@@ -60,6 +60,17 @@ sum_rule (MmNode *node,
   return g_strdup_printf ("∂L/∂X = G copied along the %u summed %s", d, d == 1 ? "axis" : "axes");
 }
 
+/* Cost meter: one addition per summed number (P·Q) forward; backward only
+ * copies G, no arithmetic. */
+static guint64
+sum_flops (MmNode         *node,
+           const gboolean *need)
+{
+  MmSum *self = (MmSum *) node;
+
+  return need == NULL && self->d > 0 ? (guint64) self->P * self->Q : 0;
+}
+
 static const MmNodeClass sum_class = {
   .type_name = "Sum",
   .instance_size = sizeof (MmSum),
@@ -67,6 +78,7 @@ static const MmNodeClass sum_class = {
   .backward = sum_backward,
   .describe = sum_describe,
   .rule = sum_rule,
+  .flops = sum_flops,
 };
 
 MmNode *

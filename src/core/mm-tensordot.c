@@ -69,6 +69,21 @@ tensordot_rule (MmNode *node,
                               : "∂L/∂B = Aᵀ · G (contract A with G over A's free axes)");
 }
 
+/* Cost meter: a matrix product M×K · K×N is M·N·K multiplications and as
+ * many additions, 2·M·K·N; backward does one such product per input that
+ * needs its gradient (G · Bᵀ, Aᵀ · G). */
+static guint64
+tensordot_flops (MmNode         *node,
+                 const gboolean *need)
+{
+  MmTensorDot *self = (MmTensorDot *) node;
+  guint64 one = 2 * (guint64) self->M * self->K * self->N;
+
+  if (need == NULL)
+    return one;
+  return (need[0] ? one : 0) + (need[1] ? one : 0);
+}
+
 static const MmNodeClass tensordot_class = {
   .type_name = "TensorDot",
   .instance_size = sizeof (MmTensorDot),
@@ -76,6 +91,7 @@ static const MmNodeClass tensordot_class = {
   .backward = tensordot_backward,
   .describe = tensordot_describe,
   .rule = tensordot_rule,
+  .flops = tensordot_flops,
 };
 
 MmNode *

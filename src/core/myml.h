@@ -17,6 +17,7 @@
 #include "mm-attention.h"
 #include "mm-context.h"
 #include "mm-backward.h"
+#include "mm-cost.h"
 #include "mm-params.h"
 #include "mm-module.h"
 #include "mm-loss.h"
