@@ -25,8 +25,11 @@ typedef struct {
   MmNode parent;
   double eps;
   gsize rows, D;
-  float *mean;      /* per row, as used by the last forward */
-  float *rstd;      /* 1 / σ per row */
+  /* Per row, as used by the last forward. In double: a row far from zero
+   * (mean 50, spread 1) would lose x̂'s last digits to a float mean, and
+   * the gradient's rule, which relies on x̂ having mean 0, amplifies that. */
+  double *mean;
+  double *rstd;     /* 1 / σ */
 } MmLayerNorm;
 
 static void
@@ -50,15 +53,14 @@ layer_norm_forward (MmNode *node)
 
   if (self->mean == NULL)
     {
-      self->mean = g_new (float, MAX (self->rows, 1));
-      self->rstd = g_new (float, MAX (self->rows, 1));
+      self->mean = g_new (double, MAX (self->rows, 1));
+      self->rstd = g_new (double, MAX (self->rows, 1));
     }
   for (gsize r = 0; r < self->rows; r++)
     {
       const float *xr = x + r * D;
       float *yr = out->data + r * D;
-      double sum = 0.0, sq = 0.0, m;
-      float mf, sf;
+      double sum = 0.0, sq = 0.0, m, s;
 
       for (gsize i = 0; i < D; i++)
         sum += xr[i];
@@ -68,12 +70,11 @@ layer_norm_forward (MmNode *node)
           double d = xr[i] - m;
           sq += d * d;
         }
-      mf = (float) m;
-      sf = (float) (1.0 / sqrt (sq / (double) D + self->eps));
-      self->mean[r] = mf;
-      self->rstd[r] = sf;
+      s = 1.0 / sqrt (sq / (double) D + self->eps);
+      self->mean[r] = m;
+      self->rstd[r] = s;
       for (gsize i = 0; i < D; i++)
-        yr[i] = (xr[i] - mf) * sf * gamma[i] + beta[i];
+        yr[i] = (float) ((xr[i] - m) * s) * gamma[i] + beta[i];
     }
   return out;
 }
@@ -108,10 +109,11 @@ layer_norm_backward (MmNode          *node,
     {
       const float *xr = x + r * D;
       const float *gr = G + r * D;
-      const float m = self->mean[r], s = self->rstd[r];
+      const double m = self->mean[r];
+      const float s = (float) self->rstd[r];
 
       for (gsize i = 0; i < D; i++)
-        xhat[i] = (xr[i] - m) * s;
+        xhat[i] = (float) ((xr[i] - m) * self->rstd[r]);
       if (dgamma)
         for (gsize i = 0; i < D; i++)
           dgamma[i] += gr[i] * xhat[i];
