@@ -182,7 +182,7 @@ static const BadCase bad_cases[] = {
   { "negative-lr", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"optimizer\": {\"lr\": -1}}", "optimizer.lr: -1 is outside" },
   { "bad-optimizer", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"optimizer\": {\"kind\": \"lbfgs\"}}", "unknown optimizer" },
   { "batch-zero", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"training\": {\"batch_size\": 0}}", "training.batch_size: 0 is outside" },
-  { "bad-history", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"history\": {\"steps\": [[1, 2, 3]]}}", "entry 0 is not a list of 6 numbers" },
+  { "bad-history", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"history\": {\"steps\": [[1, 2, 3]]}}", "entry 0 is not a list of 6 or 8 numbers" },
   /* found by fuzz-project: 1e300 became an infinite float that saved as “inf” */
   { "history-beyond-float", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"history\": {\"steps\": [[1, 0, 1e300, 1, 0, 0.1]]}}", "entry 0 has a value too large for a float" },
   { "weights-elsewhere", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"weights\": \"../../etc/passwd\"}", "not a file name beside the project" },

@@ -211,6 +211,18 @@ mm_step_info_get_penalty (MmStepInfo *info)
   return info->penalty_value;
 }
 
+float
+mm_step_info_get_l1_penalty (MmStepInfo *info)
+{
+  return info->l1_value;
+}
+
+float
+mm_step_info_get_l2_penalty (MmStepInfo *info)
+{
+  return info->l2_value;
+}
+
 void
 mm_step_info_release_graph (MmStepInfo *info)
 {
@@ -503,9 +515,10 @@ mm_optimizer_prepare_step (MmOptimizer  *opt,
   info->loss_value = mm_tensor_item (mm_node_get_value (info->loss));
   info->data_loss_value = mm_tensor_item (mm_node_get_value (info->data_loss));
   if (info->l1_penalty)
-    info->penalty_value += mm_tensor_item (mm_node_get_value (info->l1_penalty));
+    info->l1_value = mm_tensor_item (mm_node_get_value (info->l1_penalty));
   if (info->l2_penalty)
-    info->penalty_value += mm_tensor_item (mm_node_get_value (info->l2_penalty));
+    info->l2_value = mm_tensor_item (mm_node_get_value (info->l2_penalty));
+  info->penalty_value = info->l1_value + info->l2_value;
   info->n_correct = mm_count_correct (mm_node_get_value (info->output), y);
   return g_steal_pointer (&info);
 }

@@ -85,7 +85,8 @@ typedef struct {
   /* The numbers, kept when the graph is released: */
   float loss_value;
   float data_loss_value;
-  float penalty_value;
+  float penalty_value;       /* l1_value + l2_value */
+  float l1_value, l2_value;  /* each penalty term, 0 when off */
   gsize n_correct;           /* rows whose largest output is the target class */
   /* The buffers' values after this step (BatchNorm's running statistics),
    * stored by perform_step; NULL when the network has none. */
@@ -96,6 +97,9 @@ void        mm_step_info_free           (MmStepInfo              *info);
 float       mm_step_info_get_loss       (MmStepInfo              *info);
 float       mm_step_info_get_data_loss  (MmStepInfo              *info);
 float       mm_step_info_get_penalty    (MmStepInfo              *info);
+/* Each penalty term apart: λ₁ Σ |w| and λ₂ Σ w² (0 when off). */
+float       mm_step_info_get_l1_penalty (MmStepInfo              *info);
+float       mm_step_info_get_l2_penalty (MmStepInfo              *info);
 /* For class-index targets: how many rows' largest output is the target class. */
 gsize       mm_step_info_count_correct  (MmStepInfo              *info);
 /* Drops the graph (keeping the gradients and the numbers above). The graph

@@ -49,6 +49,7 @@ mm_project_free (MmProject *p)
   g_array_unref (p->steps);
   g_array_unref (p->epoch_results);
   mm_params_unref (p->weights);
+  mm_run_record_free (p->run);
   g_free (p);
 }
 
@@ -206,7 +207,8 @@ mm_project_to_json (const MmProject *p,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "columns");
   json_builder_begin_array (b);
-  for (const char **c = (const char *[]) { "step", "epoch", "loss", "data_loss", "penalty", "lr", NULL }; *c; c++)
+  for (const char **c = (const char *[]) { "step", "epoch", "loss", "data_loss", "penalty", "lr", "l1", "l2", NULL };
+       *c; c++)
     json_builder_add_string_value (b, *c);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "steps");
@@ -222,6 +224,17 @@ mm_project_to_json (const MmProject *p,
       json_builder_add_double_value (b, isfinite (s->data_loss) ? s->data_loss : 0);
       json_builder_add_double_value (b, isfinite (s->penalty) ? s->penalty : 0);
       json_builder_add_double_value (b, isfinite (s->lr) ? s->lr : 0);
+      /* The split of the penalty; null when not known (an older project). */
+      if (isfinite (s->l1) && isfinite (s->l2))
+        {
+          json_builder_add_double_value (b, s->l1);
+          json_builder_add_double_value (b, s->l2);
+        }
+      else
+        {
+          json_builder_add_null_value (b);
+          json_builder_add_null_value (b);
+        }
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
@@ -241,6 +254,12 @@ mm_project_to_json (const MmProject *p,
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
+
+  if (p->run != NULL)
+    {
+      json_builder_set_member_name (b, "run");
+      mm_run_record_to_json (p->run, b);
+    }
 
   if (weights_file != NULL)
     add_string (b, "weights", weights_file);
@@ -635,22 +654,28 @@ mm_project_from_json (const char  *json,
             {
               JsonNode *e = json_array_get_element (a, i);
               JsonArray *row;
-              double v[6];
+              double v[8] = { 0, 0, 0, 0, 0, 0, NAN, NAN };
+              guint n_cols;
               MmStepPoint pt;
 
-              if (!JSON_NODE_HOLDS_ARRAY (e) || json_array_get_length (row = json_node_get_array (e)) != 6)
+              /* 6 numbers (older projects), or 8 with the penalty split
+               * (L1, L2; null when not known). */
+              if (!JSON_NODE_HOLDS_ARRAY (e) ||
+                  ((n_cols = json_array_get_length (row = json_node_get_array (e))) != 6 && n_cols != 8))
                 {
-                  g_autofree char *msg = g_strdup_printf ("entry %u is not a list of 6 numbers", i);
+                  g_autofree char *msg = g_strdup_printf ("entry %u is not a list of 6 or 8 numbers", i);
                   fail (&r, "steps", msg);
                   return NULL;
                 }
-              for (guint j = 0; j < 6; j++)
+              for (guint j = 0; j < n_cols; j++)
                 {
                   JsonNode *x = json_array_get_element (row, j);
+                  if (j >= 6 && JSON_NODE_HOLDS_NULL (x))
+                    continue;
                   if (!JSON_NODE_HOLDS_VALUE (x) || (json_node_get_value_type (x) != G_TYPE_DOUBLE &&
                                                      json_node_get_value_type (x) != G_TYPE_INT64))
                     {
-                      g_autofree char *msg = g_strdup_printf ("entry %u is not a list of 6 numbers", i);
+                      g_autofree char *msg = g_strdup_printf ("entry %u is not a list of 6 or 8 numbers", i);
                       fail (&r, "steps", msg);
                       return NULL;
                     }
@@ -664,14 +689,15 @@ mm_project_from_json (const char  *json,
                 }
               /* The values are stored as float: a number beyond float's range
                * would become infinite here and could not be written back. */
-              for (guint j = 2; j < 6; j++)
-                if (!(fabs (v[j]) <= FLT_MAX))
+              for (guint j = 2; j < 8; j++)
+                if (!(fabs (v[j]) <= FLT_MAX) && !(j >= 6 && isnan (v[j])))
                   {
                     g_autofree char *msg = g_strdup_printf ("entry %u has a value too large for a float", i);
                     fail (&r, "steps", msg);
                     return NULL;
                   }
-              pt = (MmStepPoint) { (guint64) v[0], (guint) v[1], (float) v[2], (float) v[3], (float) v[4], (float) v[5] };
+              pt = (MmStepPoint) { (guint64) v[0], (guint) v[1], (float) v[2], (float) v[3], (float) v[4], (float) v[5],
+                                   (float) v[6], (float) v[7] };
               g_array_append_val (p->steps, pt);
             }
         }
@@ -712,6 +738,12 @@ mm_project_from_json (const char  *json,
             }
         }
     }
+
+  {
+    JsonNode *run = json_object_get_member (root.obj, "run");
+    if (run != NULL && !JSON_NODE_HOLDS_NULL (run) && (p->run = mm_run_record_from_json (run, error)) == NULL)
+      return NULL;
+  }
 
   s = read_string (&root, "weights", FALSE);
   if (error && *error)

@@ -13,6 +13,7 @@
 #include "mm-optimizer.h"
 #include "mm-params.h"
 #include "mm-trainer.h"
+#include "mm-change.h"
 #include "mm-toy.h"
 
 G_BEGIN_DECLS
@@ -61,6 +62,8 @@ typedef struct {
   GArray *steps;            /* MmStepPoint: the loss history */
   GArray *epoch_results;    /* MmProjectEpoch */
   MmParams *weights;        /* NULL when not trained */
+  MmRunRecord *run;         /* how the run started and what changed when (a
+                               replay); NULL when not recorded */
 } MmProject;
 
 MmProject *mm_project_new        (void);

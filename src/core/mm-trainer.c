@@ -29,10 +29,14 @@ struct _MmTrainer {
   MmTrainerState state;
   gboolean stop_requested;
   guint step_budget;          /* batches to run while paused (step once) */
-  gboolean idle;              /* the worker waits for a command (mm_trainer_wait_idle) */
   guint delay_ms;
   double pending_lr;          /* NaN: none */
   double lr;                  /* as last applied or requested */
+  GArray *pending;            /* MmChange asked for, not applied yet */
+  GArray *applied;            /* MmChange applied, with their steps */
+  guint next_replayed;        /* the first of config.changes not applied yet */
+  MmOptimizerConfig initial_optimizer;
+  double initial_l1, initial_l2;
 
   MmTrainerRecord queue[QUEUE_CAPACITY];
   guint q_head, q_len;
@@ -84,6 +88,7 @@ mm_trainer_config_clear (MmTrainerConfig *config)
   g_clear_pointer (&config->train, mm_dataset_unref);
   g_clear_pointer (&config->test, mm_dataset_unref);
   g_clear_pointer (&config->initial_params, mm_params_unref);
+  g_clear_pointer (&config->changes, g_array_unref);
 }
 
 static void
@@ -96,6 +101,7 @@ config_copy (MmTrainerConfig       *dst,
   dst->train = mm_dataset_ref (src->train);
   dst->test = src->test ? mm_dataset_ref (src->test) : NULL;
   dst->initial_params = src->initial_params ? mm_params_ref (src->initial_params) : NULL;
+  dst->changes = src->changes ? g_array_copy (src->changes) : g_array_new (FALSE, FALSE, sizeof (MmChange));
   if (dst->eval_batch_size == 0)
     dst->eval_batch_size = 1000;
 }
@@ -170,6 +176,15 @@ mm_trainer_new (const MmTrainerConfig *config,
     }
   if (!check_model (config, n_classes, error))
     return NULL;
+  if (config->changes != NULL &&
+      (g_array_get_element_size (config->changes) != sizeof (MmChange) ||
+       !mm_change_list_check ((const MmChange *) (void *) config->changes->data, config->changes->len, error)))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, "The list of changes does not hold MmChange");
+      return NULL;
+    }
+
 
   if (config->initial_params != NULL)
     params = mm_params_ref (config->initial_params);
@@ -190,6 +205,11 @@ mm_trainer_new (const MmTrainerConfig *config,
   t->epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
   t->pending_lr = NAN;
   t->lr = config->optimizer.lr;
+  t->pending = g_array_new (FALSE, FALSE, sizeof (MmChange));
+  t->applied = g_array_new (FALSE, FALSE, sizeof (MmChange));
+  t->initial_optimizer = config->optimizer;
+  t->initial_l1 = config->l1;
+  t->initial_l2 = config->l2;
   t->state = MM_TRAINER_READY;
 
   t->opt = mm_optimizer_new (&config->optimizer, config->model, config->loss, params, error);
@@ -235,6 +255,8 @@ mm_trainer_free (MmTrainer *t)
   mm_trainer_config_clear (&t->config);
   g_array_unref (t->history);
   g_array_unref (t->epochs);
+  g_clear_pointer (&t->pending, g_array_unref);
+  g_clear_pointer (&t->applied, g_array_unref);
   g_mutex_clear (&t->lock);
   g_cond_clear (&t->cond);
   g_free (t);
@@ -415,6 +437,63 @@ mm_trainer_get_n_batches (MmTrainer *t)
 
 /* ---- The worker ----------------------------------------------------------- */
 
+/* Applies @c after @step steps and records it with the values it replaced.
+ * Lock held; the worker's thread only (the optimizer is the worker's). */
+static void
+apply_change_locked (MmTrainer *t,
+                     MmChange   c,
+                     guint64    step)
+{
+  c.step = step;
+  c.old_lr = mm_optimizer_get_lr (t->opt);
+  c.old_l1 = t->config.l1;
+  c.old_l2 = t->config.l2;
+  c.old_optimizer = *mm_optimizer_get_config (t->opt);
+  switch (c.kind)
+    {
+    case MM_CHANGE_LR:
+      mm_optimizer_set_lr (t->opt, c.lr);
+      /* A new base for the schedule too, so the next epoch does not undo it. */
+      t->config.optimizer.lr = c.lr;
+      break;
+    case MM_CHANGE_PENALTIES:
+      /* Checked when it was asked for (or when the trainer was made). */
+      if (!mm_optimizer_set_penalties (t->opt, c.l1, c.l2, t->config.penalize_biases, NULL))
+        return;
+      t->config.l1 = c.l1;
+      t->config.l2 = c.l2;
+      break;
+    case MM_CHANGE_OPTIMIZER:
+      /* Keeps the parameters; another rule starts with fresh state. */
+      if (!mm_optimizer_set_config (t->opt, &c.optimizer, NULL))
+        return;
+      t->config.optimizer = c.optimizer;
+      break;
+    default:
+      return;
+    }
+  g_array_append_val (t->applied, c);
+}
+
+/* Right before step @step + 1: the replayed changes due by now, then the
+ * ones asked for since the last step. Lock held. */
+static void
+apply_due_changes_locked (MmTrainer *t,
+                          guint64    step)
+{
+  GArray *replay = t->config.changes;
+
+  while (t->next_replayed < replay->len && g_array_index (replay, MmChange, t->next_replayed).step <= step)
+    apply_change_locked (t, g_array_index (replay, MmChange, t->next_replayed++), step);
+  for (guint i = 0; i < t->pending->len; i++)
+    apply_change_locked (t, g_array_index (t->pending, MmChange, i), step);
+  if (t->pending->len > 0)
+    {
+      g_array_set_size (t->pending, 0);
+      t->lr = mm_optimizer_get_lr (t->opt);
+    }
+}
+
 /* Waits while paused. Returns FALSE when the worker should end. Lock held. */
 static gboolean
 wait_for_go_locked (MmTrainer *t)
@@ -430,11 +509,7 @@ wait_for_go_locked (MmTrainer *t)
           t->step_budget--;
           return TRUE;
         }
-      /* Nothing to do: tell mm_trainer_wait_idle. */
-      t->idle = TRUE;
-      g_cond_broadcast (&t->cond);
       g_cond_wait (&t->cond, &t->lock);
-      t->idle = FALSE;
     }
 }
 
@@ -525,6 +600,8 @@ worker (gpointer data)
               mm_optimizer_set_lr (t->opt, t->pending_lr);
               t->pending_lr = NAN;
             }
+          if (go)
+            apply_due_changes_locked (t, step);
           g_mutex_unlock (&t->lock);
           if (!go)
             {
@@ -585,6 +662,8 @@ worker (gpointer data)
           r.loss = loss;
           r.data_loss = mm_step_info_get_data_loss (info);
           r.penalty = mm_step_info_get_penalty (info);
+          r.l1_penalty = mm_step_info_get_l1_penalty (info);
+          r.l2_penalty = mm_step_info_get_l2_penalty (info);
           r.smoothed_loss = ema / ema_weight;
           r.batch_accuracy = (double) correct / (double) bs;
           r.lr = lr;
@@ -593,7 +672,8 @@ worker (gpointer data)
           r.eta = r.samples_per_second > 0
                   ? (double) (total_steps - step) * ((double) samples / step) / r.samples_per_second : NAN;
           r.train_loss = r.train_accuracy = r.test_loss = r.test_accuracy = NAN;
-          point = (MmStepPoint) { step, epoch, (float) loss, (float) r.data_loss, (float) r.penalty, (float) lr };
+          point = (MmStepPoint) { step, epoch, (float) loss, (float) r.data_loss, (float) r.penalty, (float) lr,
+                                  (float) r.l1_penalty, (float) r.l2_penalty };
 
           g_mutex_lock (&t->lock);
           r.state = t->state;
@@ -744,29 +824,68 @@ mm_trainer_wait (MmTrainer *t)
 }
 
 void
-mm_trainer_wait_idle (MmTrainer *t)
-{
-  g_return_if_fail (t != NULL);
-  g_mutex_lock (&t->lock);
-  while (t->thread != NULL && !is_over (t->state) &&
-         !(t->idle && t->step_budget == 0 && t->state != MM_TRAINER_RUNNING))
-    g_cond_wait (&t->cond, &t->lock);
-  g_mutex_unlock (&t->lock);
-}
-
-void
 mm_trainer_set_lr (MmTrainer *t,
                    double     lr)
 {
+  MmChange c;
+
   g_return_if_fail (t != NULL);
-  if (!(lr >= 0.0) || !isfinite (lr))
-    return;
+  mm_change_init_lr (&c, lr);
+  mm_trainer_change (t, &c, NULL);
+}
+
+gboolean
+mm_trainer_change (MmTrainer       *t,
+                   const MmChange  *change,
+                   GError         **error)
+{
+  g_return_val_if_fail (t != NULL && change != NULL, FALSE);
+  if (!mm_change_check (change, error))
+    return FALSE;
   g_mutex_lock (&t->lock);
-  t->pending_lr = lr;
-  t->lr = lr;
-  /* A new base for the schedule too, so the next epoch does not undo it. */
-  t->config.optimizer.lr = lr;
+  if (!is_over (t->state) && !t->stop_requested)
+    {
+      g_array_append_val (t->pending, *change);
+      if (change->kind == MM_CHANGE_LR || change->kind == MM_CHANGE_OPTIMIZER)
+        t->lr = change->lr;
+    }
   g_mutex_unlock (&t->lock);
+  return TRUE;
+}
+
+guint
+mm_trainer_get_changes (MmTrainer *t,
+                        guint      from,
+                        GArray    *changes)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (t != NULL && changes != NULL, 0);
+  g_mutex_lock (&t->lock);
+  if (from < t->applied->len)
+    {
+      n = t->applied->len - from;
+      g_array_append_vals (changes, &g_array_index (t->applied, MmChange, from), n);
+    }
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
+MmRunRecord *
+mm_trainer_dup_run_record (MmTrainer *t)
+{
+  MmRunRecord *r;
+
+  g_return_val_if_fail (t != NULL, NULL);
+  r = mm_run_record_new ();
+  g_mutex_lock (&t->lock);
+  r->seed = t->config.seed;
+  r->optimizer = t->initial_optimizer;
+  r->l1 = t->initial_l1;
+  r->l2 = t->initial_l2;
+  g_array_append_vals (r->changes, t->applied->data, t->applied->len);
+  g_mutex_unlock (&t->lock);
+  return r;
 }
 
 double

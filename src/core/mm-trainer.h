@@ -18,6 +18,7 @@
 #include "mm-loss.h"
 #include "mm-optimizer.h"
 #include "mm-dataset.h"
+#include "mm-change.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,10 @@ typedef struct {
   gboolean drop_last;
   guint threads;              /* BLAS threads; 0 = leave as it is */
   gsize eval_batch_size;      /* 0 = 1000 */
+  /* MmChange, in the order of their steps: each applied right after its
+   * step (a replay of a recorded run, see mm-change.h); NULL: none. The
+   * trainer copies the list. */
+  GArray *changes;
 } MmTrainerConfig;
 
 void mm_trainer_config_init  (MmTrainerConfig *config);
@@ -71,7 +76,8 @@ typedef struct {
   guint n_merged;           /* step records merged into this one (≥ 1 for steps) */
   double loss;              /* total loss of this batch (data + penalties) */
   double data_loss;
-  double penalty;
+  double penalty;           /* l1_penalty + l2_penalty */
+  double l1_penalty, l2_penalty;
   double smoothed_loss;     /* exponential moving average of the loss, bias-corrected */
   double batch_accuracy;    /* NaN when the targets are not class indices */
   double lr;
@@ -91,8 +97,9 @@ typedef struct {
   guint epoch;
   float loss;
   float data_loss;
-  float penalty;
+  float penalty;            /* l1 + l2 */
   float lr;
+  float l1, l2;             /* each penalty term; NaN when not known (old projects) */
 } MmStepPoint;
 
 typedef struct _MmTrainer MmTrainer;
@@ -111,13 +118,25 @@ void            mm_trainer_step_once    (MmTrainer             *trainer);
 void            mm_trainer_stop         (MmTrainer             *trainer);
 /* Waits until the worker has ended (finished, stopped, diverged, failed). */
 void            mm_trainer_wait         (MmTrainer             *trainer);
-/* Waits until the worker has nothing left to do: paused with no "step once"
- * pending, ended, or never started. With step_once it runs batches in
- * lock-step with other trainers (MmRace). */
-void            mm_trainer_wait_idle    (MmTrainer             *trainer);
 void            mm_trainer_set_lr       (MmTrainer             *trainer,
                                          double                 lr);
 double          mm_trainer_get_lr       (MmTrainer             *trainer);
+/* Changes a setting while training runs or is paused, without resetting
+ * the network (see mm-change.h): the worker applies it between two steps,
+ * before the next one, and records at which step (mm_trainer_get_changes).
+ * @change->step is ignored. FALSE with an error when the new values are
+ * not valid; a trainer that has ended ignores it. */
+gboolean        mm_trainer_change       (MmTrainer             *trainer,
+                                         const MmChange        *change,
+                                         GError               **error);
+/* The changes applied so far (MmChange with their steps and the values
+ * before them), replayed ones included, from index @from on. */
+guint           mm_trainer_get_changes  (MmTrainer             *trainer,
+                                         guint                  from,
+                                         GArray                *changes);
+/* The record that replays this run so far: the seed, the settings it
+ * started with and every change applied. */
+MmRunRecord    *mm_trainer_dup_run_record (MmTrainer           *trainer);
 /* Slow motion for demonstrations: wait this long after each batch. */
 void            mm_trainer_set_step_delay (MmTrainer           *trainer,
                                            guint                milliseconds);
