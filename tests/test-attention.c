@@ -684,6 +684,81 @@ test_gradcheck_attention (void)
   }
 }
 
+static MmNode *
+build_affine (MmNode * const *x,
+              gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+  MmNode *y = mm_affine_new (x[0], x[1], GPOINTER_TO_INT (data) ? x[2] : NULL, &error);
+
+  g_assert_no_error (error);
+  return y;
+}
+
+/* Affine (X · Wᵀ + b, the linear layers inside the attention and the block)
+ * on a sequence and on a matrix, with and without its bias; and against
+ * TensorDot(X, Transpose(W)) + Broadcast(b), the same thing in small steps. */
+static void
+test_affine (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (26);
+  g_autoptr(GError) error = NULL;
+
+  for (guint bias = 0; bias < 2; bias++)
+    {
+      MmTensor *x[3];
+      g_autofree char *what = g_strdup_printf ("Affine%s", bias ? "" : " without bias");
+
+      x[0] = random_tensor (rand, 3, (gsize[]) { 2, 3, 4 }, -1.5, 1.5);
+      x[1] = random_tensor (rand, 2, (gsize[]) { 5, 4 }, -1, 1);
+      x[2] = random_tensor (rand, 1, (gsize[]) { 5 }, -1, 1);
+      gradcheck (what, bias ? 3 : 2, x, build_affine, GINT_TO_POINTER (bias), rand);
+      for (guint j = 0; j < 3; j++)
+        mm_tensor_unref (x[j]);
+    }
+  {
+    g_autoptr(MmTensor) xt = random_tensor (rand, 3, (gsize[]) { 3, 4, 6 }, -1, 1);
+    g_autoptr(MmTensor) wt = random_tensor (rand, 2, (gsize[]) { 7, 6 }, -1, 1);
+    g_autoptr(MmTensor) bt = random_tensor (rand, 1, (gsize[]) { 7 }, -1, 1);
+    g_autoptr(MmNode) x = mm_constant_new (xt);
+    g_autoptr(MmNode) w = mm_constant_new (wt);
+    g_autoptr(MmNode) b = mm_constant_new (bt);
+    g_autoptr(MmNode) y = mm_affine_new (x, w, b, &error);
+    g_autoptr(MmNode) w_t = mm_transpose_new (w, &error);
+    g_autoptr(MmNode) xw = mm_tensordot_new (x, w_t, 1, &error);
+    g_autoptr(MmNode) bb = mm_broadcast_new (b, 2, (gsize[]) { 3, 4 }, &error);
+    g_autoptr(MmNode) ref = mm_binary_new (MM_OP_ADD, xw, bb, &error);
+    const MmTensor *v = mm_node_get_value (y), *r = mm_node_get_value (ref);
+
+    g_assert_no_error (error);
+    g_assert_true (mm_node_is_affine (y));
+    g_assert_true (mm_tensor_same_shape (v, r));
+    for (gsize i = 0; i < v->size; i++)
+      g_assert_cmpfloat (fabs (v->data[i] - r->data[i]), <=, 1e-5 * (1 + fabs (r->data[i])));
+  }
+  {
+    g_autoptr(MmTensor) xt = mm_tensor_new_dims (3, (gsize[]) { 2, 3, 4 }, NULL);
+    g_autoptr(MmTensor) wt = mm_tensor_new_dims (2, (gsize[]) { 5, 4 }, NULL);
+    g_autoptr(MmTensor) w3 = mm_tensor_new_dims (2, (gsize[]) { 4, 5 }, NULL);
+    g_autoptr(MmTensor) v4 = mm_tensor_new_dims (1, (gsize[]) { 4 }, NULL);
+    g_autoptr(MmNode) x = mm_constant_new (xt);
+    g_autoptr(MmNode) w = mm_constant_new (wt);
+    g_autoptr(MmNode) wrong = mm_constant_new (w3);
+    g_autoptr(MmNode) b4 = mm_constant_new (v4);
+    GError *err = NULL;
+
+    g_assert_null (mm_affine_new (x, wrong, NULL, &err));
+    g_assert_nonnull (strstr (err->message, "expects 5 input features (the last axis), but the input has shape (2, 3, 4)"));
+    g_clear_error (&err);
+    g_assert_null (mm_affine_new (x, w, b4, &err));
+    g_assert_nonnull (strstr (err->message, "bias must have shape (5,)"));
+    g_clear_error (&err);
+    g_assert_null (mm_affine_new (x, b4, NULL, &err));
+    g_assert_nonnull (strstr (err->message, "weight matrix of shape (out, in)"));
+    g_clear_error (&err);
+  }
+}
+
 /* A whole network by finite differences: x and every parameter. */
 typedef struct {
   MmModule *model;
@@ -1123,6 +1198,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attention/gradcheck/layer-norm", test_gradcheck_layer_norm);
   g_test_add_func ("/attention/gradcheck/attention", test_gradcheck_attention);
   g_test_add_func ("/attention/gradcheck/modules", test_gradcheck_modules);
+  g_test_add_func ("/attention/affine", test_affine);
   g_test_add_func ("/attention/maps", test_attention_maps);
   g_test_add_func ("/attention/causal-ignores-future", test_causal_ignores_future);
   g_test_add_func ("/attention/text-form", test_text_form);

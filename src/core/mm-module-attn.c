@@ -7,7 +7,7 @@
  * nn.TransformerEncoderLayer(norm_first=True, batch_first=True, dropout=0)
  * loads as it is: in_proj_weight is (3·D, D) and the weights of the block's
  * linear layers are (out, in) — unlike our own Linear, whose weight is
- * (in, out). Such a layer is built as TensorDot(X, Transpose(W)) + b.
+ * (in, out). Such a layer is one Affine node, Y = X · Wᵀ + b.
  *
  * MultiheadAttention is self-attention: queries, keys and values all come
  * from the input. It builds
@@ -28,10 +28,10 @@
  */
 #include "mm-module-private.h"
 #include "mm-error.h"
-#include "mm-tensordot.h"
 #include "mm-shape-ops.h"
 #include "mm-layernorm.h"
 #include "mm-attention.h"
+#include "mm-affine.h"
 
 #include <math.h>
 #include <string.h>
@@ -108,7 +108,7 @@ check_sequence (const MmShape *in,
   return FALSE;
 }
 
-/* Y = X · Wᵀ + b with W of shape (out, in), PyTorch's layout. */
+/* Y = X · Wᵀ + b with W of shape (out, in), PyTorch's layout: one Affine node. */
 static MmNode *
 linear_out_in (MmNode      *x,
                GHashTable  *nodes,
@@ -119,12 +119,8 @@ linear_out_in (MmNode      *x,
                gsize        out,
                GError     **error)
 {
-  const MmShape *xs = mm_node_get_shape (x);
   MmShape ws, bs;
   MmNode *w, *b;
-  g_autoptr(MmNode) wt = NULL;
-  g_autoptr(MmNode) xw = NULL;
-  g_autoptr(MmNode) bb = NULL;
 
   shape_2d (&ws, out, in);
   shape_1d (&bs, out);
@@ -134,16 +130,7 @@ linear_out_in (MmNode      *x,
   b = mm_module_lookup_param (nodes, prefix, bname, &bs, error);
   if (b == NULL)
     return NULL;
-  wt = mm_transpose_new (w, error);
-  if (wt == NULL)
-    return NULL;
-  xw = mm_tensordot_new (x, wt, 1, error);
-  if (xw == NULL)
-    return NULL;
-  bb = mm_broadcast_new (b, xs->ndim - 1, xs->dim, error);
-  if (bb == NULL)
-    return NULL;
-  return mm_binary_new (MM_OP_ADD, xw, bb, error);
+  return mm_affine_new (x, w, b, error);
 }
 
 static gboolean
