@@ -29,6 +29,7 @@ struct _MmTrainer {
   MmTrainerState state;
   gboolean stop_requested;
   guint step_budget;          /* batches to run while paused (step once) */
+  gboolean idle;              /* the worker waits for a command (mm_trainer_wait_idle) */
   guint delay_ms;
   double pending_lr;          /* NaN: none */
   double lr;                  /* as last applied or requested */
@@ -509,7 +510,11 @@ wait_for_go_locked (MmTrainer *t)
           t->step_budget--;
           return TRUE;
         }
+      /* Nothing to do: tell mm_trainer_wait_idle. */
+      t->idle = TRUE;
+      g_cond_broadcast (&t->cond);
       g_cond_wait (&t->cond, &t->lock);
+      t->idle = FALSE;
     }
 }
 
@@ -821,6 +826,17 @@ mm_trainer_wait (MmTrainer *t)
   g_mutex_unlock (&t->lock);
   if (thread != NULL)
     g_thread_join (thread);
+}
+
+void
+mm_trainer_wait_idle (MmTrainer *t)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  while (t->thread != NULL && !is_over (t->state) &&
+         !(t->idle && t->step_budget == 0 && t->state != MM_TRAINER_RUNNING))
+    g_cond_wait (&t->cond, &t->lock);
+  g_mutex_unlock (&t->lock);
 }
 
 void

@@ -118,6 +118,10 @@ void            mm_trainer_step_once    (MmTrainer             *trainer);
 void            mm_trainer_stop         (MmTrainer             *trainer);
 /* Waits until the worker has ended (finished, stopped, diverged, failed). */
 void            mm_trainer_wait         (MmTrainer             *trainer);
+/* Waits until the worker has nothing left to do: paused with no "step once"
+ * pending, ended, or never started. With step_once it runs batches in
+ * lock-step with other trainers (MmRace). */
+void            mm_trainer_wait_idle    (MmTrainer             *trainer);
 void            mm_trainer_set_lr       (MmTrainer             *trainer,
                                          double                 lr);
 double          mm_trainer_get_lr       (MmTrainer             *trainer);

@@ -30,3 +30,5 @@
 #include "mm-safetensors.h"
 #include "mm-project.h"
 #include "mm-export.h"
+#include "mm-race.h"
+#include "mm-landscape.h"
