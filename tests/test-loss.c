@@ -390,6 +390,8 @@ test_errors (void)
   g_autoptr(MmTensor) t3 = tensor (1, (gsize[]) { 3 });
   g_autoptr(MmTensor) t5 = tensor (1, (gsize[]) { 5 });
   g_autoptr(MmTensor) t31 = tensor (2, (gsize[]) { 3, 1 });
+  g_autoptr(MmTensor) y4 = tensor (4, (gsize[]) { 3, 4, 2, 1 });
+  g_autoptr(MmTensor) t312 = tensor (3, (gsize[]) { 3, 1, 2 });
 
   g_assert_no_error (error);
 
@@ -398,9 +400,12 @@ test_errors (void)
                       "MSE compares the network's output of shape (3, 4) with targets of shape (4, 3)");
   assert_build_fails (ce, y, t43, MM_ERROR_SHAPE,
                       "Cross-entropy compares the network's output of shape (3, 4) with targets of shape (4, 3)");
-  assert_build_fails (ce, y3, y3, MM_ERROR_SHAPE, "(batch, classes), but the network gives shape (3, 4, 2)");
-  assert_build_fails (hot_ce, y, t31, MM_ERROR_SHAPE, "shape (batch,), not shape (3, 1)");
-  assert_build_fails (hot_ce, y, y, MM_ERROR_SHAPE, "shape (batch,), not shape (3, 4)");
+  assert_build_fails (ce, y4, y4, MM_ERROR_SHAPE,
+                      "(batch, classes) or (batch, time, classes), but the network gives shape (3, 4, 2, 1)");
+  /* (batch, time) indices are for sequences: (3, 1) gives targets (3, 1, 4). */
+  assert_build_fails (hot_ce, y, t31, MM_ERROR_SHAPE, "output of shape (3, 4) with targets of shape (3, 1, 4)");
+  assert_build_fails (hot_ce, y, t312, MM_ERROR_SHAPE, "shape (batch,) or, for sequences, (batch, time), "
+                      "not shape (3, 1, 2)");
   /* Five class indices for three rows of scores. */
   assert_build_fails (hot_ce, y, t5, MM_ERROR_SHAPE, "output of shape (3, 4) with targets of shape (5, 4)");
 

@@ -216,7 +216,28 @@ mm_backward_step (MmBackward *bw)
       need = g_new0 (gboolean, node->n_inputs);
       for (guint i = 0; i < node->n_inputs; i++)
         need[i] = position_of (bw, node->inputs[i]) >= 0;
-      node->klass->backward (node, grad, need, bw->step.contributions);
+      if (node->klass->backward_add != NULL && !(bw->flags & MM_BACKWARD_KEEP_ALL))
+        {
+          /* Sparse contributions go straight into the inputs' sums. */
+          for (guint i = 0; i < node->n_inputs; i++)
+            {
+              gint p = position_of (bw, node->inputs[i]);
+
+              if (p < 0)
+                continue;
+              if (bw->grads[p] == NULL)
+                {
+                  bw->grads[p] = mm_tensor_new_uninit (&node->inputs[i]->shape);
+                  mm_tensor_fill (bw->grads[p], 0.0f);
+                }
+              else
+                mm_tensor_make_writable (&bw->grads[p]);
+              node->klass->backward_add (node, grad, i, bw->grads[p]);
+            }
+          memset (need, 0, node->n_inputs * sizeof (gboolean));
+        }
+      else
+        node->klass->backward (node, grad, need, bw->step.contributions);
 
       for (guint i = 0; i < node->n_inputs; i++)
         {

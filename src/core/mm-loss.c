@@ -129,14 +129,17 @@ mm_one_hot (const MmTensor  *indices,
   MmShape shape;
   MmTensor *out;
 
-  if (indices->shape.ndim != 1)
+  if (indices->shape.ndim != 1 && indices->shape.ndim != 2)
     {
       g_autofree char *s = mm_tensor_shape_string (indices);
       g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
-                   "Class indices must be a list of shape (batch,), not shape %s", s);
+                   "Class indices must be a list of shape (batch,) or, for sequences, (batch, time), "
+                   "not shape %s", s);
       return NULL;
     }
-  if (!mm_shape_init (&shape, 2, (gsize[]) { indices->size, n_classes }, error))
+  shape = indices->shape;
+  shape.dim[shape.ndim++] = n_classes;
+  if (!mm_shape_validate (&shape, error))
     return NULL;
   out = mm_tensor_new (&shape, error);
   if (out == NULL)
@@ -146,9 +149,15 @@ mm_one_hot (const MmTensor  *indices,
       float v = indices->data[i];
       if (!(v >= 0.0f && v < (float) n_classes) || v != floorf (v))
         {
-          g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
-                       "Target %" G_GSIZE_FORMAT " is class %g, but the classes are 0 to %u",
-                       i, v, n_classes - 1);
+          if (indices->shape.ndim == 2)
+            g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                         "Target %" G_GSIZE_FORMAT " at time step %" G_GSIZE_FORMAT " is class %g, "
+                         "but the classes are 0 to %u", i / indices->shape.dim[1], i % indices->shape.dim[1],
+                         v, n_classes - 1);
+          else
+            g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                         "Target %" G_GSIZE_FORMAT " is class %g, but the classes are 0 to %u",
+                         i, v, n_classes - 1);
           mm_tensor_unref (out);
           return NULL;
         }
@@ -203,16 +212,19 @@ build_cross_entropy (MmLoss          *loss,
   g_autoptr(MmNode) t = NULL, logp = NULL, prod = NULL, sum = NULL;
   gsize rows;
 
-  if (s->ndim != 2)
+  if (s->ndim != 2 && s->ndim != 3)
     {
       g_autofree char *so = mm_shape_to_string (s);
       g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
-                   "Cross-entropy needs scores of shape (batch, classes), but the network gives shape %s", so);
+                   "Cross-entropy needs scores of shape (batch, classes) or (batch, time, classes), "
+                   "but the network gives shape %s", so);
       return NULL;
     }
   if (!check_same_shape ("Cross-entropy", output, targets, error))
     return NULL;
-  rows = s->dim[0];
+  /* Scores over time are rows too: the mean runs over batch × time, as
+   * PyTorch's cross_entropy on the (batch·time, classes) view. */
+  rows = s->ndim == 3 ? s->dim[0] * s->dim[1] : s->dim[0];
 
   if (loss->label_smoothing > 0)
     {

@@ -6,7 +6,9 @@
  *   MSE:            L = (1/N) Σ (y − t)²            over all N numbers (PyTorch's mean reduction)
  *   Cross-entropy:  L = −(1/B) Σ_b Σ_c t_bc · log softmax(y_b)_c,  y = logits (B, C), t = (B, C)
  *                   with label smoothing ε: t ← (1 − ε) t + ε / C  (PyTorch's label_smoothing)
- *   One-hot wrap:   turns class indices (B,) into one-hot targets (B, C) for the wrapped loss.
+ *                   For sequences y = (B, T, C), t = (B, T, C): the mean over all B·T rows.
+ *   One-hot wrap:   turns class indices (B,) into one-hot targets (B, C) for the wrapped loss
+ *                   ((B, T) into (B, T, C) for sequences).
  */
 #pragma once
 
@@ -37,8 +39,8 @@ MmLoss     *mm_loss_one_hot_new          (MmLoss          *inner,
                                           guint            n_classes,
                                           GError         **error);
 
-/* Class indices (B,) → one-hot (B, C). Indices that are not whole numbers in
- * [0, C) give a GError naming the row. */
+/* Class indices (B,) → one-hot (B, C), or (B, T) → (B, T, C). Indices that
+ * are not whole numbers in [0, C) give a GError naming the row (and step). */
 MmTensor   *mm_one_hot                   (const MmTensor  *indices,
                                           guint            n_classes,
                                           GError         **error);

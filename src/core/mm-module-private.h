@@ -52,6 +52,9 @@ struct _MmModule {
   gsize heads;              /* MultiheadAttention, TransformerBlock */
   gsize hidden;             /* TransformerBlock's MLP width; PositionalEncoding's longest sequence */
   gboolean causal;          /* MultiheadAttention, TransformerBlock */
+  /* mm-module-seq.c: RNN and LSTM use in_features and hidden; Embedding
+   * in_features (the table's rows) and out_features (its width). */
+  gsize n_layers;           /* RNN, LSTM: stacked layers */
 };
 
 MmModule *mm_module_alloc          (const MmModuleClass *klass);
@@ -75,5 +78,11 @@ gboolean  mm_module_parse_attn_layer (const char        *name,
                                       GArray            *args,
                                       MmModule         **module,
                                       GError           **error);
+
+/* mm-module-seq.c: the same for Embedding, RNN, LSTM and Last. */
+gboolean  mm_module_parse_seq_layer (const char         *name,
+                                     GArray             *args,
+                                     MmModule          **module,
+                                     GError            **error);
 
 G_END_DECLS

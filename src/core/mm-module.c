@@ -809,6 +809,11 @@ parse_layer (const char  *item,
     if (mm_module_parse_attn_layer (name, args, &layer, error))
       return layer;
   }
+  {
+    MmModule *layer = NULL;
+    if (mm_module_parse_seq_layer (name, args, &layer, error))
+      return layer;
+  }
   if (mm_op_kind_from_name (name, &kind))
     {
       MmOp op = mm_op_unary (kind);
@@ -829,6 +834,7 @@ parse_layer (const char  *item,
                "AvgPool2d(k[, stride, padding]), Dropout(p), BatchNorm1d(features), BatchNorm2d(channels), "
                "LayerNorm(features), MultiheadAttention(features, heads[, causal]), "
                "PositionalEncoding(features[, max_len]), TransformerBlock(features, heads[, mlp, causal]), "
+               "Embedding(num, dim), RNN(input, hidden[, layers]), LSTM(input, hidden[, layers]), Last, "
                "ReLU, LeakyReLU(a), Sigmoid, Tanh, Softplus, and the other elementwise operations)", name);
   return NULL;
 }

@@ -211,6 +211,49 @@ gboolean    mm_module_get_transformer_block (MmModule *module,
                                              gsize    *mlp_dim,
                                              gboolean *causal);
 
+/* ---- Recurrent layers and embeddings (mm-module-seq.c) --------------------
+ * batch_first, as nn.RNN(…, batch_first=True): sequences are (batch, time,
+ * features); the initial states are zero. */
+
+/* Embedding(num, dim): ids (any shape, whole numbers 0 … num−1 stored as
+ * floats, e.g. (batch, time)) → ids.shape + (dim,); weight (num, dim) drawn
+ * from N(0, 1) as nn.Embedding. An id out of range is a GError naming it. */
+MmModule   *mm_module_embedding_new  (gsize           num,
+                                      gsize           dim,
+                                      GError        **error);
+gboolean    mm_module_get_embedding  (MmModule       *module,
+                                      gsize          *num,
+                                      gsize          *dim);
+/* RNN(input, hidden[, layers]) with tanh, h_t = tanh(x_t W_ihᵀ + b_ih +
+ * h_{t−1} W_hhᵀ + b_hh), and LSTM(input, hidden[, layers]) (gates i, f, g, o):
+ * (batch, time, input) → (batch, time, hidden), every time step's h of the
+ * last layer. Parameters as PyTorch's: weight_ih_l{k} (G·hidden, in_k),
+ * weight_hh_l{k} (G·hidden, hidden), bias_ih_l{k}, bias_hh_l{k} (G·hidden,),
+ * G = 1 (RNN) or 4 (LSTM), all drawn from U(−1/√hidden, 1/√hidden).
+ * Unrolled in the graph: each step's nodes are labelled
+ * "<prefix><what>_l<k>[<t>]" (ih, hh, gates, cell, h, c; see
+ * mm_rnn_label_parse), so the stepper walks back through time. */
+MmModule   *mm_module_rnn_new        (gboolean        lstm,
+                                      gsize           input,
+                                      gsize           hidden,
+                                      gsize           layers,
+                                      GError        **error);
+gboolean    mm_module_get_rnn        (MmModule       *module,
+                                      gboolean       *lstm,
+                                      gsize          *input,
+                                      gsize          *hidden,
+                                      gsize          *layers);
+/* Reads a label of an unrolled step ("1.h_l0[3]"): its layer and time step
+ * (and the part before '_', "h", in @what when not NULL, to free). */
+gboolean    mm_rnn_label_parse       (const char     *label,
+                                      char          **what,
+                                      guint          *layer,
+                                      gsize          *step);
+/* Last: the last time step, (batch, time, F) → (batch, F), so a sequence
+ * model can end in a classifier (… ; LSTM(8, 32); Last; Linear(32, 2)). */
+MmModule   *mm_module_last_new       (void);
+gboolean    mm_module_is_last        (MmModule       *module);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmModule, mm_module_unref)
 
 G_END_DECLS

@@ -34,6 +34,18 @@ struct _MmNodeClass {
    * NULL: one per output number forward, none backward. */
   guint64   (*flops)    (MmNode          *self,
                          const gboolean  *need);
+
+  /* Optional, for nodes whose input @index receives gradient in a small part
+   * only (a slice of a sequence): add that part of ∂L/∂input into @acc (of
+   * the input's shape, writable) instead of returning a dense tensor that is
+   * mostly zeros. Without it, a time step sliced from a (time, …) tensor
+   * would cost a whole tensor per step. The full sweep uses it; the stepper
+   * (MM_BACKWARD_KEEP_ALL) shows dense contributions, so backward must still
+   * give them. */
+  void      (*backward_add) (MmNode          *self,
+                             const MmTensor  *grad,
+                             guint            index,
+                             MmTensor        *acc);
 };
 
 struct _MmNode {

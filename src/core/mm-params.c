@@ -32,7 +32,7 @@ mm_param_specs_add (GArray        *specs,
                     gsize          fan_in,
                     gsize          fan_out)
 {
-  MmParamSpec spec = { g_strdup (name), *shape, role, fan_in, fan_out, FALSE, 0.0f };
+  MmParamSpec spec = { g_strdup (name), *shape, role, fan_in, fan_out, FALSE, 0.0f, MM_PARAM_DRAW_DEFAULT, 0.0f };
   g_array_append_val (specs, spec);
 }
 
@@ -43,7 +43,19 @@ mm_param_specs_add_constant (GArray        *specs,
                              MmParamRole    role,
                              float          value)
 {
-  MmParamSpec spec = { g_strdup (name), *shape, role, 0, 0, TRUE, value };
+  MmParamSpec spec = { g_strdup (name), *shape, role, 0, 0, TRUE, value, MM_PARAM_DRAW_DEFAULT, 0.0f };
+  g_array_append_val (specs, spec);
+}
+
+void
+mm_param_specs_add_drawn (GArray        *specs,
+                          const char    *name,
+                          const MmShape *shape,
+                          MmParamRole    role,
+                          MmParamDraw    draw,
+                          float          scale)
+{
+  MmParamSpec spec = { g_strdup (name), *shape, role, 0, 0, FALSE, 0.0f, draw, scale };
   g_array_append_val (specs, spec);
 }
 
@@ -294,6 +306,18 @@ mm_params_check (MmParams *params,
           g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                        "The parameter %s is missing", spec->name);
           return FALSE;
+      if (spec->draw == MM_PARAM_DRAW_UNIFORM)
+        {
+          mm_tensor_fill_uniform (t, rand, -spec->draw_scale, spec->draw_scale);
+          mm_params_set (params, spec->name, t);
+          continue;
+        }
+      if (spec->draw == MM_PARAM_DRAW_NORMAL)
+        {
+          mm_tensor_fill_normal (t, rand, 0.0f, spec->draw_scale);
+          mm_params_set (params, spec->name, t);
+          continue;
+        }
         }
       if (!mm_shape_equal (&t->shape, &spec->shape))
         {

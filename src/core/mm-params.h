@@ -22,6 +22,12 @@ typedef enum {
   MM_PARAM_BUFFER,
 } MmParamRole;
 
+typedef enum {
+  MM_PARAM_DRAW_DEFAULT,   /* by the weight initialiser (biases zero) */
+  MM_PARAM_DRAW_UNIFORM,
+  MM_PARAM_DRAW_NORMAL,
+} MmParamDraw;
+
 typedef struct {
   char *name;
   MmShape shape;
@@ -32,6 +38,11 @@ typedef struct {
    * initialiser (BatchNorm's scale γ = 1, its running variance = 1). */
   gboolean fixed_init;
   float init_value;
+  /* Layers that PyTorch initialises its own way, whatever the weight
+   * initialiser and biases included: U(−a, a) (RNN, LSTM: a = 1/√hidden) or
+   * N(0, a²) (Embedding: a = 1), with a = draw_scale. */
+  MmParamDraw draw;
+  float draw_scale;
 } MmParamSpec;
 
 void     mm_param_spec_clear   (MmParamSpec *spec);
@@ -49,6 +60,13 @@ void     mm_param_specs_add_constant (GArray        *specs,
                                       const MmShape *shape,
                                       MmParamRole    role,
                                       float          value);
+/* A spec drawn from its own distribution (see MmParamSpec.draw). */
+void     mm_param_specs_add_drawn (GArray        *specs,
+                                   const char    *name,
+                                   const MmShape *shape,
+                                   MmParamRole    role,
+                                   MmParamDraw    draw,
+                                   float          scale);
 /* The trained parameters: TRUE for weights and biases, FALSE for buffers. */
 gboolean mm_param_role_is_trained (MmParamRole  role);
 

@@ -406,6 +406,37 @@ mm_tensor_new_view (MmTensor       *base,
   return t;
 }
 
+MmTensor *
+mm_tensor_new_view_at (MmTensor       *base,
+                       gsize           offset,
+                       const MmShape  *shape,
+                       GError        **error)
+{
+  MmTensor *t;
+  gsize size;
+
+  g_return_val_if_fail (base != NULL && shape != NULL, NULL);
+  if (!mm_shape_validate (shape, error))
+    return NULL;
+  size = mm_shape_size (shape);
+  if (offset > base->size || size > base->size - offset)
+    {
+      g_autofree char *s1 = mm_shape_to_string (&base->shape);
+      g_autofree char *s2 = mm_shape_to_string (shape);
+      g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                   "A view of shape %s from number %" G_GSIZE_FORMAT " runs past the end of shape %s",
+                   s2, offset, s1);
+      return NULL;
+    }
+  t = g_new0 (MmTensor, 1);
+  t->ref_count = 1;
+  t->owner = mm_tensor_ref (base->owner ? base->owner : base);
+  t->shape = *shape;
+  t->size = size;
+  t->data = base->data + offset;
+  return t;
+}
+
 float *
 mm_tensor_make_writable (MmTensor **tensor)
 {

@@ -71,6 +71,12 @@ MmTensor *mm_tensor_copy            (const MmTensor *tensor);
 MmTensor *mm_tensor_new_view        (MmTensor       *base,
                                      const MmShape  *shape,
                                      GError        **error);
+/* A view of @shape's numbers starting at element @offset of @base (a
+ * contiguous part, e.g. one time step of a time-major sequence). */
+MmTensor *mm_tensor_new_view_at     (MmTensor       *base,
+                                     gsize           offset,
+                                     const MmShape  *shape,
+                                     GError        **error);
 MmTensor *mm_tensor_ref             (MmTensor       *tensor);
 void      mm_tensor_unref           (MmTensor       *tensor);
 gboolean  mm_tensor_is_writable     (const MmTensor *tensor);

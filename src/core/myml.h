@@ -15,6 +15,7 @@
 #include "mm-batchnorm.h"
 #include "mm-layernorm.h"
 #include "mm-attention.h"
+#include "mm-seq-ops.h"
 #include "mm-context.h"
 #include "mm-backward.h"
 #include "mm-cost.h"

@@ -1,0 +1,1100 @@
+/* test-rnn.c — RNN, LSTM, Embedding and Last against PyTorch, by finite
+ * differences, and their mistakes.
+ *
+ * tests/fixtures/seq.txt (made by tests/gen-seq-fixtures.py) holds for each
+ * case float32 inputs and parameters, an upstream gradient (or class indices
+ * for a cross-entropy), and the value and every gradient that PyTorch computed
+ * from them in float64 with nn.RNN, nn.LSTM (batch_first=True), nn.Embedding,
+ * nn.Linear and F.cross_entropy. The parsed network is built with the
+ * parameters under PyTorch's names and must agree to
+ * |got − ref| ≤ RTOL·|ref| + ATOL·(1 + max|ref|), test-conv.c's tolerance.
+ *
+ * The finite differences follow test-gradcheck.c: L = Σ W ⊙ y in double,
+ * central differences with h = 3e-3·max(1, |x|), tolerance 2e-3·|∂| +
+ * 1e-3·(1 + max|∂|).
+ */
+#include <myml.h>
+#include <math.h>
+#include <string.h>
+
+#define RTOL 1e-5
+#define ATOL_SCALE 1e-6
+
+/* ---- the fixture file ---------------------------------------------------- */
+
+typedef struct {
+  char *role;
+  char *name;
+  MmTensor *tensor;
+} FxTensor;
+
+typedef struct {
+  char *path;
+  char *op;
+  guint line;
+  GHashTable *params;   /* key → the rest of the line */
+  GPtrArray *tensors;   /* FxTensor*, in file order */
+} FxCase;
+
+static void
+fx_tensor_free (FxTensor *t)
+{
+  g_free (t->role);
+  g_free (t->name);
+  mm_tensor_unref (t->tensor);
+  g_free (t);
+}
+
+static void
+fx_case_free (FxCase *fc)
+{
+  g_free (fc->path);
+  g_free (fc->op);
+  g_hash_table_unref (fc->params);
+  g_ptr_array_unref (fc->tensors);
+  g_free (fc);
+}
+
+/* "tensor ROLE NAME NDIM D1 … DN : X1 … XM" */
+static FxTensor *
+parse_tensor (const char  *line,
+              guint        lineno,
+              GError     **error)
+{
+  g_auto(GStrv) w = g_strsplit (line, " ", -1);
+  guint n = g_strv_length (w);
+  guint64 ndim;
+  gsize dims[MM_MAX_DIMS];
+  g_autoptr(MmTensor) t = NULL;
+  FxTensor *fx;
+
+  if (n < 5 || !g_ascii_string_to_unsigned (w[3], 10, 0, MM_MAX_DIMS, &ndim, NULL)
+      || n < 5 + ndim || strcmp (w[4 + ndim], ":") != 0)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: malformed tensor", lineno);
+      return NULL;
+    }
+  for (guint i = 0; i < ndim; i++)
+    {
+      guint64 d;
+      if (!g_ascii_string_to_unsigned (w[4 + i], 10, 0, G_MAXUINT32, &d, NULL))
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: bad axis length", lineno);
+          return NULL;
+        }
+      dims[i] = d;
+    }
+  t = mm_tensor_new_dims (ndim, dims, error);
+  if (t == NULL)
+    return NULL;
+  if (n - 5 - ndim != t->size)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: wrong number of values", lineno);
+      return NULL;
+    }
+  for (gsize i = 0; i < t->size; i++)
+    {
+      char *end;
+      double v = g_ascii_strtod (w[5 + ndim + i], &end);
+      if (*end != '\0' || !isfinite (v))
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: “%s” is not a number", lineno,
+                       w[5 + ndim + i]);
+          return NULL;
+        }
+      t->data[i] = (float) v;
+    }
+  fx = g_new0 (FxTensor, 1);
+  fx->role = g_strdup (w[1]);
+  fx->name = g_strdup (w[2]);
+  fx->tensor = g_steal_pointer (&t);
+  return fx;
+}
+
+static GPtrArray *
+load_fixtures (const char  *path,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_case_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  FxCase *cur = NULL;
+  gboolean have_format = FALSE;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *l = lines[i];
+      guint lineno = i + 1;
+
+      if (l[0] == '\0' || l[0] == '#')
+        continue;
+      if (!have_format)
+        {
+          if (strcmp (l, "format 1") != 0)
+            goto bad;
+          have_format = TRUE;
+        }
+      else if (g_str_has_prefix (l, "case ") && cur == NULL)
+        {
+          cur = g_new0 (FxCase, 1);
+          cur->path = g_strdup (l + 5);
+          cur->line = lineno;
+          cur->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          cur->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_tensor_free);
+          g_ptr_array_add (cases, cur);
+        }
+      else if (cur == NULL)
+        goto bad;
+      else if (g_str_has_prefix (l, "op ") && cur->op == NULL)
+        cur->op = g_strdup (l + 3);
+      else if (g_str_has_prefix (l, "param "))
+        {
+          const char *key = l + 6, *sp = strchr (key, ' ');
+          if (sp == NULL)
+            goto bad;
+          g_hash_table_insert (cur->params, g_strndup (key, sp - key), g_strdup (sp + 1));
+        }
+      else if (g_str_has_prefix (l, "tensor "))
+        {
+          FxTensor *t = parse_tensor (l, lineno, error);
+          if (t == NULL)
+            return NULL;
+          g_ptr_array_add (cur->tensors, t);
+        }
+      else if (strcmp (l, "end") == 0 && cur->op != NULL)
+        cur = NULL;
+      else
+        {
+        bad:
+          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "%s line %u: unexpected “%.60s”", path, lineno, l);
+          return NULL;
+        }
+    }
+  if (cur != NULL || cases->len == 0)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "%s: truncated or empty", path);
+      return NULL;
+    }
+  return g_steal_pointer (&cases);
+}
+
+static const FxTensor *
+find_tensor (const FxCase *fc,
+             const char   *role,
+             const char   *name)
+{
+  for (guint i = 0; i < fc->tensors->len; i++)
+    {
+      const FxTensor *t = g_ptr_array_index (fc->tensors, i);
+      if (strcmp (t->role, role) == 0 && (name == NULL || strcmp (t->name, name) == 0))
+        return t;
+    }
+  return NULL;
+}
+
+static const char *
+param (const FxCase *fc,
+       const char   *key)
+{
+  const char *v = g_hash_table_lookup (fc->params, key);
+  g_assert_nonnull (v);
+  return v;
+}
+
+/* ---- comparing ----------------------------------------------------------- */
+
+static double overall_worst;
+static char *overall_where;
+
+static gboolean
+check_close (const char     *what,
+             const MmTensor *got,
+             const MmTensor *ref,
+             double          rtol,
+             double          atol_scale,
+             double         *worst,
+             char          **failure)
+{
+  double atol = atol_scale * (1.0 + mm_tensor_max_abs (ref));
+
+  if (*failure != NULL)
+    return FALSE;
+  if (!mm_tensor_same_shape (got, ref))
+    {
+      g_autofree char *sg = mm_tensor_shape_string (got);
+      g_autofree char *sr = mm_tensor_shape_string (ref);
+      *failure = g_strdup_printf ("%s: shape %s, PyTorch has %s", what, sg, sr);
+      return FALSE;
+    }
+  for (gsize i = 0; i < ref->size; i++)
+    {
+      double r = ref->data[i], g = got->data[i];
+      double diff = fabs (g - r), tol = rtol * fabs (r) + atol;
+
+      if (!(diff <= tol))
+        {
+          *failure = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "] = %.9g, PyTorch says %.9g (difference %.3g, "
+                                      "tolerance %.3g)", what, i, g, r, diff, tol);
+          return FALSE;
+        }
+      *worst = MAX (*worst, diff / tol);
+    }
+  return TRUE;
+}
+
+static void
+record_worst (const FxCase *fc,
+              double        worst)
+{
+  g_test_message ("worst: %.3f of the tolerance", worst);
+  if (worst > overall_worst || overall_where == NULL)
+    {
+      overall_worst = worst;
+      g_free (overall_where);
+      overall_where = g_strdup (fc->path);
+    }
+}
+
+
+/* ---- finite differences -------------------------------------------------- */
+
+#define FD_STEP 3e-3
+#define FD_RTOL 2e-3
+#define FD_ATOL 1e-3
+
+typedef MmNode *(*BuildFunc) (MmNode * const *x,
+                              gconstpointer   data);
+
+static MmNode *
+build_on (guint             n,
+          MmTensor * const *x,
+          BuildFunc         build,
+          gconstpointer     data,
+          MmNode          **consts)
+{
+  for (guint i = 0; i < n; i++)
+    consts[i] = mm_constant_new (x[i]);
+  return build (consts, data);
+}
+
+static double
+weighted_value (guint             n,
+                MmTensor * const *x,
+                BuildFunc         build,
+                gconstpointer     data,
+                const MmTensor   *w)
+{
+  g_autofree MmNode **consts = g_new0 (MmNode *, n);
+  MmNode *y = build_on (n, x, build, data, consts);
+  const MmTensor *v = mm_node_get_value (y);
+  double L = 0.0;
+
+  for (gsize i = 0; i < v->size; i++)
+    L += (double) w->data[i] * (double) v->data[i];
+  mm_node_unref (y);
+  for (guint i = 0; i < n; i++)
+    mm_node_unref (consts[i]);
+  return L;
+}
+
+static void
+gradcheck (const char       *what,
+           guint             n,
+           MmTensor * const *x,
+           BuildFunc         build,
+           gconstpointer     data,
+           GRand            *rand)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree MmNode **consts = g_new0 (MmNode *, n);
+  g_autofree MmTensor **grads = g_new0 (MmTensor *, n);
+  g_autofree MmTensor **probe = g_new0 (MmTensor *, n);
+  g_autoptr(MmTensor) w = NULL;
+  MmNode *y;
+  double worst = 0.0;
+  gsize checked = 0;
+
+  y = build_on (n, x, build, data, consts);
+  w = mm_tensor_new_like (mm_node_get_value (y));
+  mm_tensor_fill_normal (w, rand, 0.0f, 1.0f);
+  g_assert_true (mm_node_get_gradients_against (y, n, consts, w, grads, &error));
+  g_assert_no_error (error);
+  mm_node_unref (y);
+  for (guint i = 0; i < n; i++)
+    mm_node_unref (consts[i]);
+
+  for (guint i = 0; i < n; i++)
+    {
+      double scale = mm_tensor_max_abs (grads[i]);
+      gboolean failed = FALSE;
+
+      g_assert_true (mm_tensor_same_shape (grads[i], x[i]));
+      memcpy (probe, x, n * sizeof (MmTensor *));
+      for (gsize k = 0; k < x[i]->size && !failed; k++)
+        {
+          g_autoptr(MmTensor) plus = mm_tensor_copy (x[i]);
+          g_autoptr(MmTensor) minus = mm_tensor_copy (x[i]);
+          float x0 = x[i]->data[k];
+          double h = FD_STEP * MAX (1.0, fabs (x0));
+          double num, ana, err, tol;
+
+          plus->data[k] = (float) (x0 + h);
+          minus->data[k] = (float) (x0 - h);
+          probe[i] = plus;
+          num = weighted_value (n, probe, build, data, w);
+          probe[i] = minus;
+          num -= weighted_value (n, probe, build, data, w);
+          num /= (double) plus->data[k] - (double) minus->data[k];
+          probe[i] = x[i];
+
+          ana = grads[i]->data[k];
+          err = fabs (num - ana);
+          tol = FD_RTOL * fabs (ana) + FD_ATOL * (1.0 + scale);
+          worst = MAX (worst, err / tol);
+          checked++;
+          if (!(err <= tol))
+            {
+              g_test_fail_printf ("%s: dL/dx%u[%" G_GSIZE_FORMAT "] is %.7g, finite differences give %.7g",
+                                  what, i, k, ana, num);
+              failed = TRUE;
+            }
+        }
+      mm_tensor_unref (grads[i]);
+    }
+  g_test_message ("%s: %" G_GSIZE_FORMAT " derivatives, worst difference %.3f of the tolerance",
+                  what, checked, worst);
+}
+
+static MmTensor *
+random_tensor (GRand       *rand,
+               guint        ndim,
+               const gsize *dims,
+               double       lo,
+               double       hi)
+{
+  MmTensor *t = mm_tensor_new_dims (ndim, dims, NULL);
+
+  g_assert_nonnull (t);
+  for (gsize i = 0; i < t->size; i++)
+    t->data[i] = (float) g_rand_double_range (rand, lo, hi);
+  return t;
+}
+
+/* ---- the fixture cases --------------------------------------------------- */
+
+/* The parsed network on x with the case's parameters (exactly PyTorch's,
+ * under its names and in its shapes); @in and @names get x (when its
+ * gradient is known) and every parameter node. */
+static MmNode *
+build_case (const FxCase  *fc,
+            GPtrArray     *in,
+            GPtrArray     *names,
+            MmModule     **model_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmModule) model = mm_module_parse (param (fc, "model"), &error);
+  g_autoptr(MmParams) params = mm_params_new ();
+  g_autoptr(GArray) specs = NULL;
+  g_autoptr(GHashTable) nodes = NULL;
+  g_autoptr(MmNode) x = NULL;
+  g_autofree char *text = NULL;
+  MmNode *y;
+  MmShape out;
+
+  g_assert_no_error (error);
+  text = mm_module_to_string (model);
+  g_assert_cmpstr (text, ==, param (fc, "model"));
+
+  x = mm_constant_new_labelled (find_tensor (fc, "input", "x")->tensor, "x");
+  if (find_tensor (fc, "grad", "x") != NULL)
+    {
+      g_ptr_array_add (in, mm_node_ref (x));
+      g_ptr_array_add (names, "x");
+    }
+  for (guint i = 0; i < fc->tensors->len; i++)
+    {
+      const FxTensor *t = g_ptr_array_index (fc->tensors, i);
+      if (strcmp (t->role, "input") == 0 && strcmp (t->name, "x") != 0)
+        mm_params_set (params, t->name, t->tensor);
+    }
+  specs = mm_module_get_params (model);
+  g_assert_cmpuint (specs->len, ==, mm_params_get_n (params));
+  g_assert_true (mm_params_check (params, specs, &error));
+  g_assert_no_error (error);
+
+  nodes = mm_module_make_param_nodes (params);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const MmParamSpec *spec = &g_array_index (specs, MmParamSpec, i);
+      const FxTensor *t = find_tensor (fc, "input", spec->name);
+      g_ptr_array_add (in, mm_node_ref (g_hash_table_lookup (nodes, spec->name)));
+      g_ptr_array_add (names, t->name);   /* outlives the specs */
+    }
+  y = mm_module_construct (model, x, nodes, &error);
+  g_assert_no_error (error);
+  g_assert_true (mm_module_output_shape (model, mm_node_get_shape (x), &out, &error));
+  g_assert_true (mm_shape_equal (&out, mm_node_get_shape (y)));
+  if (model_out)
+    *model_out = g_steal_pointer (&model);
+  return y;
+}
+
+static void
+compare_grads (const FxCase *fc,
+               MmNode       *root,
+               GPtrArray    *in,
+               GPtrArray    *names,
+               const MmTensor *upstream,
+               double       *worst,
+               char        **failure)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree MmTensor **grads = g_new0 (MmTensor *, in->len);
+
+  g_assert_true (mm_node_get_gradients_against (root, in->len, (MmNode **) in->pdata, upstream, grads, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < in->len; i++)
+    {
+      const FxTensor *ref = find_tensor (fc, "grad", names->pdata[i]);
+      g_autofree char *what = g_strdup_printf ("grad %s", (char *) names->pdata[i]);
+
+      if (ref == NULL)
+        g_error ("%s: no reference gradient for %s", fc->path, (char *) names->pdata[i]);
+      check_close (what, grads[i], ref->tensor, RTOL, ATOL_SCALE, worst, failure);
+      mm_tensor_unref (grads[i]);
+    }
+}
+
+static void
+test_module_case (gconstpointer data)
+{
+  const FxCase *fc = data;
+  g_autoptr(GPtrArray) in = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(MmNode) y = NULL;
+  g_autofree char *failure = NULL;
+  const FxTensor *up = find_tensor (fc, "upstream", "y");
+  double worst = 0.0;
+
+  g_test_message ("%s: %s (fixture line %u)", fc->path, param (fc, "model"), fc->line);
+  y = build_case (fc, in, names, NULL);
+  g_assert_nonnull (up);
+  check_close ("value", mm_node_get_value (y), find_tensor (fc, "value", "y")->tensor, RTOL, ATOL_SCALE,
+               &worst, &failure);
+  compare_grads (fc, y, in, names, up->tensor, &worst, &failure);
+  if (failure != NULL)
+    g_test_fail_printf ("%s: %s", fc->path, failure);
+  else
+    record_worst (fc, worst);
+}
+
+/* Cross-entropy over (batch, time, classes) against (batch, time) class
+ * indices, as the one-hot wrapper feeds it: the mean over batch × time. */
+static void
+test_loss_case (gconstpointer data)
+{
+  const FxCase *fc = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) in = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(MmNode) y = NULL;
+  g_autoptr(MmNode) loss_node = NULL;
+  g_autoptr(MmLoss) ce = mm_loss_cross_entropy_new (0.0, &error);
+  g_autoptr(MmLoss) loss = NULL;
+  g_autoptr(MmTensor) value = NULL;
+  g_autofree char *failure = NULL;
+  guint classes = (guint) g_ascii_strtoull (param (fc, "classes"), NULL, 10);
+  double worst = 0.0;
+
+  g_test_message ("%s: %s (fixture line %u)", fc->path, param (fc, "model"), fc->line);
+  loss = mm_loss_one_hot_new (ce, classes, &error);
+  g_assert_no_error (error);
+  y = build_case (fc, in, names, NULL);
+  loss_node = mm_loss_build (loss, y, find_tensor (fc, "targets", "t")->tensor, &error);
+  g_assert_no_error (error);
+  value = mm_tensor_copy (mm_node_get_value (loss_node));
+  value->shape.ndim = 0;
+  check_close ("loss", value, find_tensor (fc, "value", "loss")->tensor, RTOL, ATOL_SCALE, &worst, &failure);
+  compare_grads (fc, loss_node, in, names, NULL, &worst, &failure);
+  if (failure != NULL)
+    g_test_fail_printf ("%s: %s", fc->path, failure);
+  else
+    record_worst (fc, worst);
+}
+
+static GPtrArray *fixture_cases;
+static GError *load_error;
+
+static void
+test_load (void)
+{
+  static const char *const prefixes[] = { "rnn/", "lstm/", "embedding/", "head/", "char/" };
+
+  g_assert_no_error (load_error);
+  g_assert_nonnull (fixture_cases);
+  g_test_message ("%u fixture cases", fixture_cases->len);
+  for (guint k = 0; k < G_N_ELEMENTS (prefixes); k++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < fixture_cases->len && !found; i++)
+        found = g_str_has_prefix (((FxCase *) g_ptr_array_index (fixture_cases, i))->path, prefixes[k]);
+      if (!found)
+        g_test_fail_printf ("no fixture case for %s", prefixes[k]);
+    }
+}
+
+/* ---- the stepper walks back through time --------------------------------- */
+
+/* The full sweep adds Select's part straight into the input's gradient;
+ * the stepper (MM_BACKWARD_KEEP_ALL) gets every contribution as a tensor.
+ * Both must give the same gradients, and the stepper visits every time step
+ * of every layer, the last step first. */
+static void
+test_stepper_through_time (void)
+{
+  const FxCase *fc = NULL;
+  g_autoptr(GPtrArray) in = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(MmNode) y = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmBackward) bw = NULL;
+  const FxTensor *up;
+  gsize last_step_seen[2] = { G_MAXSIZE, G_MAXSIZE };
+  guint h_nodes = 0;
+  double worst = 0.0;
+  g_autofree char *failure = NULL;
+
+  for (guint i = 0; i < fixture_cases->len && fc == NULL; i++)
+    if (strcmp (((FxCase *) g_ptr_array_index (fixture_cases, i))->path, "lstm/T7-B3-I3-H4-L2") == 0)
+      fc = g_ptr_array_index (fixture_cases, i);
+  g_assert_nonnull (fc);
+  up = find_tensor (fc, "upstream", "y");
+  y = build_case (fc, in, names, NULL);
+
+  bw = mm_backward_new (y, up->tensor, in->len, (MmNode **) in->pdata, MM_BACKWARD_KEEP_ALL, &error);
+  g_assert_no_error (error);
+  while (mm_backward_step (bw))
+    {
+      const MmBackwardStep *step = mm_backward_get_step (bw);
+      g_autofree char *what = NULL;
+      guint layer;
+      gsize t;
+
+      for (guint i = 0; i < step->n_inputs; i++)
+        if (mm_backward_get_gradient (bw, mm_node_get_input (step->node, i)) != NULL)
+          g_assert_nonnull (step->contributions[i]);
+      if (!mm_rnn_label_parse (mm_node_get_label (step->node), &what, &layer, &t) || strcmp (what, "h") != 0)
+        continue;
+      /* Layer 1 is swept before layer 0, each from its last step down. */
+      g_assert_cmpuint (layer, <, 2);
+      g_assert_true (last_step_seen[layer] == G_MAXSIZE || t < last_step_seen[layer]);
+      if (layer == 0)
+        g_assert_cmpuint (last_step_seen[1], ==, 0);
+      last_step_seen[layer] = t;
+      h_nodes++;
+    }
+  g_assert_cmpuint (h_nodes, ==, 2 * 7);
+  for (guint i = 0; i < in->len; i++)
+    {
+      const FxTensor *ref = find_tensor (fc, "grad", names->pdata[i]);
+      g_autoptr(MmTensor) g = mm_backward_dup_gradient (bw, in->pdata[i]);
+      check_close (names->pdata[i], g, ref->tensor, RTOL, ATOL_SCALE, &worst, &failure);
+    }
+  if (failure != NULL)
+    g_test_fail_printf ("stepper: %s", failure);
+}
+
+static void
+test_label_parse (void)
+{
+  static const struct {
+    const char *label, *what;
+    guint layer;
+    gsize step;
+  } good[] = {
+    { "h_l0[3]", "h", 0, 3 },
+    { "1.c_l12[0]", "c", 12, 0 },
+    { "2.3.gates_l1[41]", "gates", 1, 41 },
+  };
+  static const char *const bad[] = { "h_l0[-1]", "x", "h_l[3]", "hl0[3]", "h_l0[3]x", "_l0[3]", "1._l0[2]", "h_l0[]" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *what = NULL;
+      guint layer = 99;
+      gsize step = 99;
+
+      g_assert_true (mm_rnn_label_parse (good[i].label, &what, &layer, &step));
+      g_assert_cmpstr (what, ==, good[i].what);
+      g_assert_cmpuint (layer, ==, good[i].layer);
+      g_assert_cmpuint (step, ==, good[i].step);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (mm_rnn_label_parse (bad[i], NULL, NULL, NULL));
+}
+
+/* ---- finite differences of the nodes and of whole layers ------------------ */
+
+static MmNode *
+build_lstm_cell (MmNode * const *x,
+                 gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+  MmNode *y = mm_lstm_cell_new (x[0], x[1], &error);
+
+  g_assert_no_error (error);
+  return y;
+}
+
+typedef struct {
+  guint axis;
+  gsize index;
+} SelectSpec;
+
+static MmNode *
+build_select (MmNode * const *x,
+              gconstpointer   data)
+{
+  const SelectSpec *s = data;
+  g_autoptr(GError) error = NULL;
+  MmNode *y = mm_select_new (x[0], s->axis, s->index, &error);
+
+  g_assert_no_error (error);
+  return y;
+}
+
+/* Select used twice and summed, so both of its gradient paths meet. */
+static MmNode *
+build_select_twice (MmNode * const *x,
+                    gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmNode) a = mm_select_new (x[0], 0, 1, &error);
+  g_autoptr(MmNode) b = mm_select_new (x[0], 0, 2, &error);
+  g_autoptr(MmNode) c = mm_select_new (x[0], 0, 1, &error);
+  g_autoptr(MmNode) ab = mm_binary_new (MM_OP_MUL, a, b, &error);
+  MmNode *y = mm_binary_new (MM_OP_ADD, ab, c, &error);
+
+  g_assert_no_error (error);
+  return y;
+}
+
+static MmNode *
+build_stack (MmNode * const *x,
+             gconstpointer   data)
+{
+  const guint *axis = data;
+  g_autoptr(GError) error = NULL;
+  MmNode *y = mm_stack_new (3, x, *axis, &error);
+
+  g_assert_no_error (error);
+  return y;
+}
+
+static MmNode *
+build_embedding (MmNode * const *x,
+                 gconstpointer   data)
+{
+  const MmTensor *ids = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmNode) idn = mm_constant_new ((MmTensor *) ids);
+  MmNode *y = mm_embedding_new (idn, x[0], &error);
+
+  g_assert_no_error (error);
+  return y;
+}
+
+static void
+test_gradcheck_nodes (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31);
+
+  /* LSTMCell: gates around 0 and saturated ones; c from both signs. */
+  for (guint k = 0; k < 2; k++)
+    {
+      MmTensor *x[2];
+      double span = k == 0 ? 1.5 : 4.0;
+      x[0] = random_tensor (rand, 2, (gsize[]) { 3, 4 * 3 }, -span, span);
+      x[1] = random_tensor (rand, 2, (gsize[]) { 3, 3 }, -2, 2);
+      gradcheck (k == 0 ? "LSTMCell" : "LSTMCell saturated", 2, x, build_lstm_cell, NULL, rand);
+      mm_tensor_unref (x[0]);
+      mm_tensor_unref (x[1]);
+    }
+  {
+    static const SelectSpec specs[] = { { 0, 2 }, { 1, 0 }, { 2, 3 }, { 1, 2 } };
+    for (guint k = 0; k < G_N_ELEMENTS (specs); k++)
+      {
+        g_autofree char *what = g_strdup_printf ("Select axis %u index %" G_GSIZE_FORMAT,
+                                                 specs[k].axis, specs[k].index);
+        MmTensor *x = random_tensor (rand, 3, (gsize[]) { 3, 4, 5 }, -1, 1);
+        gradcheck (what, 1, &x, build_select, &specs[k], rand);
+        mm_tensor_unref (x);
+      }
+  }
+  {
+    MmTensor *x = random_tensor (rand, 2, (gsize[]) { 4, 3 }, -1, 1);
+    gradcheck ("Select twice", 1, &x, build_select_twice, NULL, rand);
+    mm_tensor_unref (x);
+  }
+  for (guint axis = 0; axis <= 2; axis++)
+    {
+      g_autofree char *what = g_strdup_printf ("Stack axis %u", axis);
+      MmTensor *x[3];
+      for (guint i = 0; i < 3; i++)
+        x[i] = random_tensor (rand, 2, (gsize[]) { 2, 3 }, -1, 1);
+      gradcheck (what, 3, x, build_stack, &axis, rand);
+      for (guint i = 0; i < 3; i++)
+        mm_tensor_unref (x[i]);
+    }
+  {
+    g_autoptr(MmTensor) ids = mm_tensor_new_from_data (&(MmShape) { 2, { 2, 3 } },
+                                                       (float[]) { 0, 2, 2, 4, 0, 2 }, 6, NULL);
+    MmTensor *w = random_tensor (rand, 2, (gsize[]) { 5, 3 }, -1, 1);
+    g_assert_nonnull (ids);
+    gradcheck ("Embedding", 1, &w, build_embedding, ids, rand);
+    mm_tensor_unref (w);
+  }
+}
+
+/* A whole network by finite differences: x and every parameter. */
+typedef struct {
+  MmModule *model;
+  GArray *specs;
+} ModelSpec;
+
+static MmNode *
+build_model (MmNode * const *x,
+             gconstpointer   data)
+{
+  const ModelSpec *m = data;
+  g_autoptr(GHashTable) nodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify) mm_node_unref);
+  g_autoptr(GError) error = NULL;
+  MmNode *y;
+
+  for (guint i = 0; i < m->specs->len; i++)
+    g_hash_table_insert (nodes, g_array_index (m->specs, MmParamSpec, i).name, mm_node_ref (x[i + 1]));
+  y = mm_module_construct (m->model, x[0], nodes, &error);
+  g_assert_no_error (error);
+  return y;
+}
+
+static void
+test_gradcheck_modules (void)
+{
+  static const char *const models[] = {
+    "LSTM(3, 4, 2)",
+    "RNN(3, 3, 2); Last",
+    "LSTM(2, 3); Linear(3, 2)",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (32);
+
+  for (guint k = 0; k < G_N_ELEMENTS (models); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      ModelSpec m = { mm_module_parse (models[k], &error), NULL };
+      g_autoptr(GPtrArray) x = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_tensor_unref);
+      gsize in = k == 2 ? 2 : 3;
+
+      g_assert_no_error (error);
+      m.specs = mm_module_get_params (m.model);
+      g_ptr_array_add (x, random_tensor (rand, 3, (gsize[]) { 2, 4, in }, -1.5, 1.5));
+      for (guint i = 0; i < m.specs->len; i++)
+        {
+          const MmShape *s = &g_array_index (m.specs, MmParamSpec, i).shape;
+          g_ptr_array_add (x, random_tensor (rand, s->ndim, s->dim, -0.8, 0.8));
+        }
+      gradcheck (models[k], x->len, (MmTensor **) x->pdata, build_model, &m, rand);
+      g_array_unref (m.specs);
+      mm_module_unref (m.model);
+    }
+}
+
+/* ---- text form, parameters, initialisation -------------------------------- */
+
+static void
+test_text_form (void)
+{
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
+    { "Embedding(65, 32); LSTM(32, 64, 2); Linear(64, 65)", "Embedding(65, 32); LSTM(32, 64, 2); Linear(64, 65)" },
+    { "embedding(3,8) ; lstm(8, 16, 1); last; Linear(16, 2)", "Embedding(3, 8); LSTM(8, 16); Last; Linear(16, 2)" },
+    { "RNN(4, 5)", "RNN(4, 5)" },
+    { "rnn(4, 5, 3)", "RNN(4, 5, 3)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MmModule) m = mm_module_parse (cases[i].in, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = mm_module_to_string (m);
+      g_assert_cmpstr (text, ==, cases[i].out);
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MmModule) lstm = mm_module_rnn_new (TRUE, 5, 7, 2, &error);
+    g_autoptr(MmModule) emb = mm_module_embedding_new (10, 4, &error);
+    gboolean is_lstm = FALSE;
+    gsize a = 0, b = 0, c = 0;
+
+    g_assert_no_error (error);
+    g_assert_true (mm_module_get_rnn (lstm, &is_lstm, &a, &b, &c));
+    g_assert_true (is_lstm);
+    g_assert_cmpuint (a, ==, 5);
+    g_assert_cmpuint (b, ==, 7);
+    g_assert_cmpuint (c, ==, 2);
+    g_assert_false (mm_module_get_rnn (emb, NULL, NULL, NULL, NULL));
+    g_assert_true (mm_module_get_embedding (emb, &a, &b));
+    g_assert_cmpuint (a, ==, 10);
+    g_assert_cmpuint (b, ==, 4);
+    g_assert_false (mm_module_get_embedding (lstm, NULL, NULL));
+  }
+}
+
+/* PyTorch's names and shapes, and its initialisation: every weight and bias
+ * of a recurrent layer from U(−1/√H, 1/√H), whatever the weight initialiser;
+ * an embedding from N(0, 1). */
+static void
+test_params_and_init (void)
+{
+  static const struct {
+    const char *name;
+    gsize rows, cols;
+  } expected[] = {
+    { "0.weight", 50, 8, },
+    { "1.weight_ih_l0", 64, 8 }, { "1.weight_hh_l0", 64, 16 }, { "1.bias_ih_l0", 64, 0 }, { "1.bias_hh_l0", 64, 0 },
+    { "1.weight_ih_l1", 64, 16 }, { "1.weight_hh_l1", 64, 16 }, { "1.bias_ih_l1", 64, 0 }, { "1.bias_hh_l1", 64, 0 },
+    { "2.weight_ih_l0", 16, 16 }, { "2.weight_hh_l0", 16, 16 }, { "2.bias_ih_l0", 16, 0 }, { "2.bias_hh_l0", 16, 0 },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmModule) model = mm_module_parse ("Embedding(50, 8); LSTM(8, 16, 2); RNN(16, 16)", &error);
+  g_autoptr(GArray) specs = NULL;
+
+  g_assert_no_error (error);
+  specs = mm_module_get_params (model);
+  g_assert_cmpuint (specs->len, ==, G_N_ELEMENTS (expected));
+  g_assert_cmpuint (mm_module_count_params (model), ==,
+                    50 * 8 + (64 * 8 + 64 * 16 + 2 * 64) + (64 * 16 * 2 + 2 * 64) + (16 * 16 * 2 + 2 * 16));
+  for (MmInitKind kind = MM_INIT_XAVIER_UNIFORM; kind <= MM_INIT_ZEROS; kind++)
+    {
+      g_autoptr(MmParams) params = mm_params_init (specs, kind, 7, &error);
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < specs->len; i++)
+        {
+          const MmParamSpec *s = &g_array_index (specs, MmParamSpec, i);
+          MmTensor *t = mm_params_lookup (params, expected[i].name);
+          double sum = 0, sq = 0;
+
+          g_assert_cmpstr (s->name, ==, expected[i].name);
+          g_assert_cmpuint (s->shape.ndim, ==, expected[i].cols ? 2 : 1);
+          g_assert_cmpuint (s->shape.dim[0], ==, expected[i].rows);
+          if (expected[i].cols)
+            g_assert_cmpuint (s->shape.dim[1], ==, expected[i].cols);
+          g_assert_nonnull (t);
+          for (gsize k = 0; k < t->size; k++)
+            {
+              sum += t->data[k];
+              sq += (double) t->data[k] * t->data[k];
+            }
+          if (i == 0)
+            {
+              /* N(0, 1): 400 draws. */
+              g_assert_cmpfloat (fabs (sum / t->size), <, 0.2);
+              g_assert_cmpfloat (fabs (sqrt (sq / t->size) - 1.0), <, 0.15);
+            }
+          else
+            {
+              double bound = 1.0 / sqrt (16.0);
+              g_assert_cmpfloat (mm_tensor_max_abs (t), <=, bound);
+              /* U(−a, a) has standard deviation a/√3; biases are not zero. */
+              g_assert_cmpfloat (fabs (sqrt (sq / t->size) - bound / sqrt (3.0)), <, 0.3 * bound);
+            }
+        }
+    }
+}
+
+/* ---- mistakes ------------------------------------------------------------ */
+
+static void
+expect_error (gpointer     result,
+              GError     **errorp,
+              const char  *fragment)
+{
+  GError *error = *errorp;
+
+  g_assert_null (result);
+  g_assert_nonnull (error);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("message “%s” lacks “%s”", error->message, fragment);
+  g_test_message ("%s", error->message);
+  g_clear_error (errorp);
+}
+
+static void
+test_errors (void)
+{
+  static const struct {
+    const char *text, *fragment;
+  } bad_text[] = {
+    { "LSTM(4)", "LSTM needs whole numbers" },
+    { "LSTM(4, 8, 2, 1)", "LSTM needs whole numbers" },
+    { "RNN(4, 8.5)", "RNN needs whole numbers" },
+    { "LSTM(0, 8)", "LSTM(0, 8): the numbers of input features and hidden units must be between 1" },
+    { "RNN(4, 8, 0)", "RNN: the number of layers must be between 1" },
+    { "Embedding(10)", "Embedding needs two whole numbers" },
+    { "Embedding(0, 4)", "Embedding(0, 4): the number of ids and the width must be between 1" },
+    { "Last(1)", "Last takes no settings" },
+  };
+  static const struct {
+    const char *model;
+    gsize shape[3];
+    guint ndim;
+    const char *fragment;
+  } bad_input[] = {
+    { "LSTM(4, 8)", { 2, 5, 3 }, 3,
+      "Layer 0 (LSTM(4, 8)): needs a sequence of shape (batch, time, 4), but receives shape (2, 5, 3)" },
+    { "RNN(4, 8, 2)", { 2, 4 }, 2,
+      "Layer 0 (RNN(4, 8, 2)): needs a sequence of shape (batch, time, 4), but receives shape (2, 4)" },
+    { "LSTM(4, 8)", { 2, 0, 4 }, 3, "needs at least one time step, but receives shape (2, 0, 4)" },
+    { "LSTM(4, 8); LSTM(6, 8)", { 2, 5, 4 }, 3,
+      "Layer 1 (LSTM(6, 8)): needs a sequence of shape (batch, time, 6), but receives shape (2, 5, 8)" },
+    { "LSTM(4, 8); Last; Last", { 2, 5, 4 }, 3,
+      "Layer 2 (Last): needs a sequence of shape (batch, time, features) with at least one time step, "
+      "but receives shape (2, 8)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_text); i++)
+    {
+      GError *error = NULL;
+      expect_error (mm_module_parse (bad_text[i].text, &error), &error, bad_text[i].fragment);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_input); i++)
+    {
+      GError *error = NULL;
+      g_autoptr(MmModule) model = mm_module_parse (bad_input[i].model, &error);
+      g_autoptr(GArray) specs = NULL;
+      g_autoptr(MmParams) params = NULL;
+      g_autoptr(GHashTable) nodes = NULL;
+      g_autoptr(MmTensor) xt = mm_tensor_new_dims (bad_input[i].ndim, bad_input[i].shape, NULL);
+      MmShape in, out;
+
+      g_assert_no_error (error);
+      specs = mm_module_get_params (model);
+      params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 1, &error);
+      g_assert_no_error (error);
+      nodes = mm_module_make_param_nodes (params);
+      expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error, bad_input[i].fragment);
+      mm_shape_init (&in, bad_input[i].ndim, bad_input[i].shape, NULL);
+      g_assert_false (mm_module_output_shape (model, &in, &out, &error));
+      g_assert_nonnull (strstr (error->message, bad_input[i].fragment));
+      g_clear_error (&error);
+    }
+
+  /* Ids out of range, negative or not whole, named with their position. */
+  {
+    static const struct {
+      float id;
+      const char *fragment;
+    } bad_ids[] = {
+      { 10, "Layer 0 (Embedding(10, 4)): Embedding: id 10 (number 3 of the ids of shape (2, 3)) is not a whole "
+            "number from 0 to 9" },
+      { -1, "id -1 (number 3" },
+      { 2.5f, "id 2.5 (number 3" },
+      { NAN, "id nan (number 3" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+      {
+        GError *error = NULL;
+        g_autoptr(MmModule) model = mm_module_parse ("Embedding(10, 4); LSTM(4, 3)", &error);
+        g_autoptr(GArray) specs = mm_module_get_params (model);
+        g_autoptr(MmParams) params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 1, &error);
+        g_autoptr(GHashTable) nodes = mm_module_make_param_nodes (params);
+        g_autoptr(MmTensor) ids = mm_tensor_new_from_data (&(MmShape) { 2, { 2, 3 } },
+                                                           (float[]) { 0, 1, 9, bad_ids[i].id, 3, 4 }, 6, &error);
+
+        g_assert_no_error (error);
+        expect_error (mm_module_construct_tensor (model, ids, nodes, &error), &error, bad_ids[i].fragment);
+      }
+  }
+
+  /* The nodes themselves. */
+  {
+    g_autoptr(MmTensor) a_t = mm_tensor_new_dims (2, (gsize[]) { 3, 12 }, NULL);
+    g_autoptr(MmTensor) c_t = mm_tensor_new_dims (2, (gsize[]) { 3, 4 }, NULL);
+    g_autoptr(MmTensor) d_t = mm_tensor_new_dims (2, (gsize[]) { 2, 3 }, NULL);
+    g_autoptr(MmTensor) w1_t = mm_tensor_new_dims (1, (gsize[]) { 5 }, NULL);
+    g_autoptr(MmNode) a = mm_constant_new (a_t);
+    g_autoptr(MmNode) c = mm_constant_new (c_t);
+    g_autoptr(MmNode) d = mm_constant_new (d_t);
+    g_autoptr(MmNode) w1 = mm_constant_new (w1_t);
+    GError *error = NULL;
+
+    expect_error (mm_lstm_cell_new (a, d, &error), &error,
+                  "LSTMCell needs gates of shape (batch, 4·hidden) and a cell state of shape (batch, hidden), "
+                  "but receives (3, 12) and (2, 3)");
+    expect_error (mm_lstm_cell_new (c, c, &error), &error, "but receives (3, 4) and (3, 4)");
+    expect_error (mm_select_new (a, 2, 0, &error), &error, "Select: a tensor of shape (3, 12) has no axis 2");
+    expect_error (mm_select_new (a, 0, 3, &error), &error, "Select: index 3 is beyond axis 0 of shape (3, 12)");
+    expect_error (mm_stack_new (2, (MmNode *[]) { c, d }, 0, &error), &error,
+                  "Stack needs inputs of one shape, but input 0 has shape (3, 4) and input 1 shape (2, 3)");
+    expect_error (mm_stack_new (1, (MmNode *[]) { c }, 3, &error), &error, "cannot be stacked along axis 3");
+    expect_error (mm_stack_new (0, NULL, 0, &error), &error, "at least one input");
+    expect_error (mm_embedding_new (d, w1, &error), &error, "Embedding needs a table of shape (num, dim), not (5,)");
+  }
+
+  /* Cross-entropy's targets over time. */
+  {
+    GError *error = NULL;
+    g_autoptr(MmTensor) bad = mm_tensor_new_from_data (&(MmShape) { 2, { 1, 3 } }, (float[]) { 0, 4, 1 }, 3, NULL);
+    g_autoptr(MmTensor) cube = mm_tensor_new_dims (3, (gsize[]) { 1, 1, 1 }, NULL);
+
+    expect_error (mm_one_hot (bad, 3, &error), &error, "Target 0 at time step 1 is class 4, but the classes are 0 to 2");
+    expect_error (mm_one_hot (cube, 3, &error), &error, "(batch,) or, for sequences, (batch, time)");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *path = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  path = g_test_build_filename (G_TEST_DIST, "fixtures", "seq.txt", NULL);
+  fixture_cases = load_fixtures (path, &load_error);
+
+  g_test_add_func ("/rnn/load", test_load);
+  if (fixture_cases != NULL)
+    {
+      for (guint i = 0; i < fixture_cases->len; i++)
+        {
+          const FxCase *fc = g_ptr_array_index (fixture_cases, i);
+          g_autofree char *test_path = g_strconcat ("/rnn/fixtures/", fc->path, NULL);
+          g_test_add_data_func (test_path, fc, strcmp (fc->op, "Loss") == 0 ? test_loss_case : test_module_case);
+        }
+      g_test_add_func ("/rnn/stepper-through-time", test_stepper_through_time);
+    }
+  g_test_add_func ("/rnn/label-parse", test_label_parse);
+  g_test_add_func ("/rnn/gradcheck/nodes", test_gradcheck_nodes);
+  g_test_add_func ("/rnn/gradcheck/modules", test_gradcheck_modules);
+  g_test_add_func ("/rnn/text-form", test_text_form);
+  g_test_add_func ("/rnn/params-and-init", test_params_and_init);
+  g_test_add_func ("/rnn/errors", test_errors);
+
+  ret = g_test_run ();
+  if (overall_where != NULL)
+    g_print ("# worst fixture: %.3f of the tolerance at %s\n", overall_worst, overall_where);
+  g_clear_pointer (&fixture_cases, g_ptr_array_unref);
+  g_clear_error (&load_error);
+  g_free (overall_where);
+  return ret;
+}
