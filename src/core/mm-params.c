@@ -242,9 +242,50 @@ mm_params_init (GArray     *specs,
                 guint32     seed,
                 GError    **error)
 {
-  g_autoptr(MmParams) params = mm_params_new ();
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(MmParams) params = NULL;
+  g_autoptr(GRand) rand = NULL;
+  gsize total = 0;
 
+  /* The whole network's size first: no tensor is made for a network that
+   * cannot be trained. */
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const MmParamSpec *spec = &g_array_index (specs, MmParamSpec, i);
+      gsize n = 1;
+      gboolean overflow = FALSE;
+
+      for (guint d = 0; d < spec->shape.ndim; d++)
+        overflow |= !g_size_checked_mul (&n, n, spec->shape.dim[d]);
+      if (overflow || !g_size_checked_add (&total, total, n) || total > MM_MAX_PARAMS)
+        {
+          if (overflow || total < n)
+            g_set_error (error, MM_ERROR, MM_ERROR_TOO_LARGE,
+                         "The network has far more than %" G_GSIZE_FORMAT " parameters, the most that can be "
+                         "trained here (parameter %s alone is too large). Use fewer or smaller layers.",
+                         MM_MAX_PARAMS, spec->name);
+          else
+            {
+              for (guint j = i + 1; j < specs->len && total != G_MAXSIZE; j++)
+                {
+                  const MmParamSpec *rest = &g_array_index (specs, MmParamSpec, j);
+                  gsize m = 1;
+                  for (guint d = 0; d < rest->shape.ndim; d++)
+                    if (!g_size_checked_mul (&m, m, rest->shape.dim[d]))
+                      m = G_MAXSIZE;
+                  if (!g_size_checked_add (&total, total, m))
+                    total = G_MAXSIZE;
+                }
+              g_set_error (error, MM_ERROR, MM_ERROR_TOO_LARGE,
+                           "The network has %" G_GSIZE_FORMAT " parameters, more than the %" G_GSIZE_FORMAT
+                           " that can be trained here (training keeps several copies of each). "
+                           "Use fewer or smaller layers.", total, MM_MAX_PARAMS);
+            }
+          return NULL;
+        }
+    }
+
+  params = mm_params_new ();
+  rand = g_rand_new_with_seed (seed);
   for (guint i = 0; i < specs->len; i++)
     {
       const MmParamSpec *spec = &g_array_index (specs, MmParamSpec, i);
@@ -262,6 +303,18 @@ mm_params_init (GArray     *specs,
       if (spec->fixed_init || spec->role == MM_PARAM_BUFFER)
         {
           mm_tensor_fill (t, spec->fixed_init ? spec->init_value : 0.0f);
+          mm_params_set (params, spec->name, t);
+          continue;
+        }
+      if (spec->draw == MM_PARAM_DRAW_UNIFORM)
+        {
+          mm_tensor_fill_uniform (t, rand, -spec->draw_scale, spec->draw_scale);
+          mm_params_set (params, spec->name, t);
+          continue;
+        }
+      if (spec->draw == MM_PARAM_DRAW_NORMAL)
+        {
+          mm_tensor_fill_normal (t, rand, 0.0f, spec->draw_scale);
           mm_params_set (params, spec->name, t);
           continue;
         }
@@ -306,18 +359,6 @@ mm_params_check (MmParams *params,
           g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                        "The parameter %s is missing", spec->name);
           return FALSE;
-      if (spec->draw == MM_PARAM_DRAW_UNIFORM)
-        {
-          mm_tensor_fill_uniform (t, rand, -spec->draw_scale, spec->draw_scale);
-          mm_params_set (params, spec->name, t);
-          continue;
-        }
-      if (spec->draw == MM_PARAM_DRAW_NORMAL)
-        {
-          mm_tensor_fill_normal (t, rand, 0.0f, spec->draw_scale);
-          mm_params_set (params, spec->name, t);
-          continue;
-        }
         }
       if (!mm_shape_equal (&t->shape, &spec->shape))
         {

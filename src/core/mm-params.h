@@ -112,10 +112,18 @@ gsize       mm_params_count_values (MmParams     *params);
 gboolean    mm_params_all_finite (MmParams       *params,
                                   const char    **first_bad_name);
 
+/* The most numbers (parameters and buffers) a network may have. Training
+ * keeps each one several times (value, gradient, optimizer state, the
+ * snapshot the app draws): 10⁸ floats already need a few GB, and a typo such
+ * as Linear(100000, 10000) (10⁹) must be refused before any allocation is
+ * tried, never end in an abort or the system running out of memory. */
+#define MM_MAX_PARAMS ((gsize) 100 * 1000 * 1000)
+
 /* Fresh values for @specs: weights by @weight_init, biases zero, specs with a
  * fixed initial value that value (without drawing numbers); one GRand
  * seeded with @seed draws the values in spec order, so the same seed gives the
- * same numbers. */
+ * same numbers. More than MM_MAX_PARAMS numbers in all: MM_ERROR_TOO_LARGE,
+ * nothing allocated. */
 MmParams   *mm_params_init       (GArray         *specs,
                                   MmInitKind      weight_init,
                                   guint32         seed,
