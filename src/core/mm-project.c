@@ -6,6 +6,9 @@
 #include "mm-loss.h"
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 #include <float.h>
 #include <math.h>
@@ -285,6 +288,86 @@ mm_project_weights_path (const char *path)
   return g_strconcat (stem, ".safetensors", NULL);
 }
 
+/* The cause of a failed save in a teacher's words, for the errors a full or
+ * read-only disk gives; NULL when GLib's own message says it best. */
+static const char *
+save_failure_reason (const GError *e)
+{
+  if (e->domain != G_FILE_ERROR)
+    return NULL;
+  switch (e->code)
+    {
+    case G_FILE_ERROR_NOSPC:
+      return "the disk is full";
+    case G_FILE_ERROR_ROFS:
+      return "the disk is read-only";
+    case G_FILE_ERROR_ACCES:
+    case G_FILE_ERROR_PERM:
+      return "there is no permission to write there";
+    case G_FILE_ERROR_NOENT:
+    case G_FILE_ERROR_NOTDIR:
+      return "the folder does not exist";
+    default:
+      return NULL;
+    }
+}
+
+static void
+set_save_error (GError      **error,
+                const char   *path,
+                const GError *cause)
+{
+  const char *reason = save_failure_reason (cause);
+
+  if (reason != NULL)
+    g_set_error (error, MM_ERROR, MM_ERROR_IO,
+                 "Could not save the project “%s”: %s (%s). Any earlier version of the file is unchanged.",
+                 path, reason, cause->message);
+  else
+    g_set_error (error, MM_ERROR, MM_ERROR_IO,
+                 "Could not save the project “%s”: %s. Any earlier version of the file is unchanged.",
+                 path, cause->message);
+}
+
+/* A new empty file beside @path (same directory, so a rename finishes the
+ * save), hidden from file choosers. */
+static char *
+reserve_temp_beside (const char  *path,
+                     GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf (".%s.XXXXXX", base);
+  char *tmp = g_build_filename (dir, name, NULL);
+  int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Could not create a file in “%s”: %s", dir, g_strerror (saved));
+      g_free (tmp);
+      return NULL;
+    }
+  close (fd);
+  return tmp;
+}
+
+static gboolean
+rename_into_place (const char  *from,
+                   const char  *to,
+                   GError     **error)
+{
+  if (g_rename (from, to) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Could not replace “%s”: %s", to, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 mm_project_save (const MmProject *p,
                  const char      *path,
@@ -292,6 +375,8 @@ mm_project_save (const MmProject *p,
 {
   g_autofree char *weights_path = mm_project_weights_path (path);
   g_autofree char *weights_file = g_path_get_basename (weights_path);
+  g_autofree char *weights_tmp = NULL;
+  g_autofree char *json_tmp = NULL;
   g_autofree char *json = NULL;
   g_autoptr(GError) local = NULL;
 
@@ -301,18 +386,35 @@ mm_project_save (const MmProject *p,
   if (p->weights != NULL)
     {
       g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+
       g_hash_table_insert (meta, "myml.model", p->network);
-      if (!mm_params_save_safetensors (p->weights, meta, weights_path, error))
-        return FALSE;
+      weights_tmp = reserve_temp_beside (weights_path, &local);
+      if (weights_tmp == NULL)
+        goto failed;
+      if (!mm_params_save_safetensors (p->weights, meta, weights_tmp, &local))
+        goto failed;
     }
   json = mm_project_to_json (p, p->weights ? weights_file : NULL);
-  if (!g_file_set_contents_full (path, json, -1,
+  json_tmp = reserve_temp_beside (path, &local);
+  if (json_tmp == NULL)
+    goto failed;
+  if (!g_file_set_contents_full (json_tmp, json, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, &local))
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_IO, "Could not save the project: %s", local->message);
-      return FALSE;
-    }
+    goto failed;
+  if (weights_tmp != NULL && !rename_into_place (weights_tmp, weights_path, &local))
+    goto failed;
+  g_clear_pointer (&weights_tmp, g_free);
+  if (!rename_into_place (json_tmp, path, &local))
+    goto failed;
   return TRUE;
+
+failed:
+  if (weights_tmp != NULL)
+    g_unlink (weights_tmp);
+  if (json_tmp != NULL)
+    g_unlink (json_tmp);
+  set_save_error (error, path, local);
+  return FALSE;
 }
 
 /* ---- Reading ------------------------------------------------------------ */
