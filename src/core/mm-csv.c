@@ -276,6 +276,22 @@ mm_dataset_load_csv (const char  *path,
                    first_line == 0 ? "'%s' is empty" : "'%s' has a header but no data rows", path);
       return NULL;
     }
+  /* Labels name classes: with one class there is nothing to tell apart,
+   * and a network trained on it learns nothing (its loss is 0 at once). */
+  {
+    guint32 first = g_array_index (labels, guint32, 0);
+    gboolean several = FALSE;
+
+    for (gsize i = 1; i < n_samples && !several; i++)
+      several = g_array_index (labels, guint32, i) != first;
+    if (!several)
+      {
+        g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
+                     "'%s' has only one class: every label is %u. A classifier needs "
+                     "examples of at least two classes to tell apart", path, first);
+        return NULL;
+      }
+  }
   if (!mm_shape_init (&shape, 1, (gsize[]) { n_columns - 1 }, error))
     return NULL;
   basename = g_path_get_basename (path);
