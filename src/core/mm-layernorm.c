@@ -25,11 +25,14 @@ typedef struct {
   MmNode parent;
   double eps;
   gsize rows, D;
-  /* Per row, as used by the last forward. In double: a row far from zero
-   * (mean 50, spread 1) would lose x̂'s last digits to a float mean, and
-   * the gradient's rule, which relies on x̂ having mean 0, amplifies that. */
-  double *mean;
-  double *rstd;     /* 1 / σ */
+  /* Per row, as used by the last forward: the mean as a float m plus a
+   * small correction c (the mean of x − m), and 1 / σ. A row far from zero
+   * (mean 50, spread 1) would otherwise lose x̂'s last digits to the float
+   * mean's rounding, and the gradient's rule, which relies on x̂ having mean
+   * 0, amplifies that. */
+  float *mean;
+  float *corr;
+  float *rstd;
 } MmLayerNorm;
 
 static void
@@ -38,7 +41,45 @@ layer_norm_finalize (MmNode *node)
   MmLayerNorm *self = (MmLayerNorm *) node;
 
   g_free (self->mean);
+  g_free (self->corr);
   g_free (self->rstd);
+}
+
+/* Sums with eight independent partial sums, which the compiler turns into
+ * vector adds (a single running sum would have to stay scalar). */
+static inline float
+sum_lanes (const float *x,
+           gsize        n)
+{
+  float acc[8] = { 0 }, s = 0.0f;
+  gsize i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    for (guint k = 0; k < 8; k++)
+      acc[k] += x[i + k];
+  for (; i < n; i++)
+    s += x[i];
+  for (guint k = 0; k < 8; k++)
+    s += acc[k];
+  return s;
+}
+
+static inline float
+dot_lanes (const float *x,
+           const float *y,
+           gsize        n)
+{
+  float acc[8] = { 0 }, s = 0.0f;
+  gsize i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    for (guint k = 0; k < 8; k++)
+      acc[k] += x[i + k] * y[i + k];
+  for (; i < n; i++)
+    s += x[i] * y[i];
+  for (guint k = 0; k < 8; k++)
+    s += acc[k];
+  return s;
 }
 
 static MmTensor *
@@ -50,31 +91,33 @@ layer_norm_forward (MmNode *node)
   const float *gamma = mm_node_input_data (node, 1);
   const float *beta = mm_node_input_data (node, 2);
   const gsize D = self->D;
+  const float inv_d = 1.0f / (float) D;
 
   if (self->mean == NULL)
     {
-      self->mean = g_new (double, MAX (self->rows, 1));
-      self->rstd = g_new (double, MAX (self->rows, 1));
+      self->mean = g_new (float, MAX (self->rows, 1));
+      self->corr = g_new (float, MAX (self->rows, 1));
+      self->rstd = g_new (float, MAX (self->rows, 1));
     }
   for (gsize r = 0; r < self->rows; r++)
     {
       const float *xr = x + r * D;
       float *yr = out->data + r * D;
-      double sum = 0.0, sq = 0.0, m, s;
+      float m, c, s;
 
+      /* The deviations x − m − c are built in the output row, then scaled. */
+      m = sum_lanes (xr, D) * inv_d;
       for (gsize i = 0; i < D; i++)
-        sum += xr[i];
-      m = sum / (double) D;
+        yr[i] = xr[i] - m;
+      c = sum_lanes (yr, D) * inv_d;
       for (gsize i = 0; i < D; i++)
-        {
-          double d = xr[i] - m;
-          sq += d * d;
-        }
-      s = 1.0 / sqrt (sq / (double) D + self->eps);
+        yr[i] -= c;
+      s = (float) (1.0 / sqrt ((double) dot_lanes (yr, yr, D) / (double) D + self->eps));
       self->mean[r] = m;
+      self->corr[r] = c;
       self->rstd[r] = s;
       for (gsize i = 0; i < D; i++)
-        yr[i] = (float) ((xr[i] - m) * s) * gamma[i] + beta[i];
+        yr[i] = yr[i] * s * gamma[i] + beta[i];
     }
   return out;
 }
@@ -90,7 +133,9 @@ layer_norm_backward (MmNode          *node,
   const float *gamma = mm_node_input_data (node, 1);
   const float *G = grad->data;
   const gsize D = self->D;
+  const float inv_d = 1.0f / (float) D;
   g_autofree float *xhat = g_new (float, MAX (D, 1));
+  g_autofree float *gg = g_new (float, MAX (D, 1));
   g_autofree double *dgamma = NULL;
   g_autofree double *dbeta = NULL;
   float *dx = NULL;
@@ -109,11 +154,11 @@ layer_norm_backward (MmNode          *node,
     {
       const float *xr = x + r * D;
       const float *gr = G + r * D;
-      const double m = self->mean[r];
-      const float s = (float) self->rstd[r];
+      const float m = self->mean[r], c = self->corr[r], s = self->rstd[r];
 
+      /* x̂ exactly as the forward pass rounded it. */
       for (gsize i = 0; i < D; i++)
-        xhat[i] = (float) ((xr[i] - m) * self->rstd[r]);
+        xhat[i] = ((xr[i] - m) - c) * s;
       if (dgamma)
         for (gsize i = 0; i < D; i++)
           dgamma[i] += gr[i] * xhat[i];
@@ -123,18 +168,14 @@ layer_norm_backward (MmNode          *node,
       if (dx)
         {
           float *dr = dx + r * D;
-          float a = 0.0f, b = 0.0f, ma, mb;
+          float ma, mb;
 
           for (gsize i = 0; i < D; i++)
-            {
-              float g = gr[i] * gamma[i];
-              a += g;
-              b += g * xhat[i];
-            }
-          ma = a / (float) D;
-          mb = b / (float) D;
+            gg[i] = gr[i] * gamma[i];
+          ma = sum_lanes (gg, D) * inv_d;
+          mb = dot_lanes (gg, xhat, D) * inv_d;
           for (gsize i = 0; i < D; i++)
-            dr[i] = (gr[i] * gamma[i] - ma - xhat[i] * mb) * s;
+            dr[i] = (gg[i] - ma - xhat[i] * mb) * s;
         }
     }
   if (need[1])
