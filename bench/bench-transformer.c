@@ -8,9 +8,9 @@
  * The text is cut into non-overlapping windows of --context characters (the
  * targets are the windows shifted by one), batches of --batch windows in a
  * seeded shuffled order, cross-entropy over every position, Adam lr 1e-3, one
- * thread. The embedding is a Linear(V, 64) applied to one-hot characters —
- * the same numbers as a table look-up, plus a bias, at the cost of one small
- * product — unless the network text given by --model says otherwise.
+ * thread. The training step is the library's own (mm_optimizer_step), as
+ * myml-train and the app run it: ids (batch, time) in, logits (batch, time,
+ * V) out, class-index targets (batch, time).
  *
  * Prints one JSON line per epoch as the PyTorch script does: {"epoch",
  * "epoch_seconds", "epoch_cpu_seconds", "steps", "final_loss", "mean_loss"};
@@ -146,7 +146,7 @@ main (int argc, char **argv)
 
   {
     GString *s = g_string_new (NULL);
-    g_string_append_printf (s, "Linear(%u, %d); PositionalEncoding(%d)", V, dim, dim);
+    g_string_append_printf (s, "Embedding(%u, %d); PositionalEncoding(%d)", V, dim, dim);
     for (gint b = 0; b < blocks; b++)
       g_string_append_printf (s, "; TransformerBlock(%d, %d, %d, 1)", dim, heads, mlp);
     g_string_append_printf (s, "; Linear(%d, %u)", dim, V);
@@ -193,58 +193,25 @@ main (int argc, char **argv)
       for (gsize start = 0; start < n_windows; start += batch)
         {
           gsize B = MIN ((gsize) batch, n_windows - start);
-          g_autoptr(MmTensor) x = mm_tensor_new_dims (3, (gsize[]) { B, context, V }, &error);
-          g_autoptr(MmTensor) y = mm_tensor_new_dims (1, (gsize[]) { B * context }, &error);
-          g_autoptr(GHashTable) nodes = NULL;
-          g_autoptr(MmNode) out = NULL;
-          g_autoptr(MmNode) flat = NULL;
-          g_autoptr(MmNode) L = NULL;
-          g_autoptr(GPtrArray) targets = g_ptr_array_new ();
-          g_autofree MmTensor **grads = NULL;
-          MmStepInfo *info;
-          MmShape fs;
+          g_autoptr(MmTensor) x = mm_tensor_new_dims (2, (gsize[]) { B, context }, &error);
+          g_autoptr(MmTensor) y = mm_tensor_new_dims (2, (gsize[]) { B, context }, &error);
+          g_autoptr(MmStepInfo) info = NULL;
 
-          /* One-hot characters in, the next characters as targets. */
+          /* The characters in, the next characters as targets. */
           for (gsize b = 0; b < B; b++)
             {
               const guint8 *w = tokens + (gsize) order[start + b] * context;
               for (gint t = 0; t < context; t++)
                 {
-                  x->data[(b * context + t) * V + w[t]] = 1.0f;
+                  x->data[b * context + t] = w[t];
                   y->data[b * context + t] = w[t + 1];
                 }
             }
-          /* The network gives (B, T, V); the loss reads it as B·T rows. */
-          nodes = mm_module_make_param_nodes (mm_optimizer_get_params (opt));
-          out = mm_module_construct_tensor (model, x, nodes, &error);
-          g_assert_no_error (error);
-          mm_shape_init (&fs, 2, (gsize[]) { B * context, V }, NULL);
-          flat = mm_reshape_new (out, &fs, &error);
-          g_assert_no_error (error);
-          L = mm_loss_build (loss, flat, y, &error);
-          g_assert_no_error (error);
-          for (guint i = 0; i < specs->len; i++)
-            g_ptr_array_add (targets, g_hash_table_lookup (nodes, g_array_index (specs, MmParamSpec, i).name));
-          grads = g_new0 (MmTensor *, targets->len);
-          if (!mm_node_get_gradients_against (L, targets->len, (MmNode **) targets->pdata, NULL, grads, &error))
+          info = mm_optimizer_step (opt, x, y, &error);
+          if (info == NULL)
             g_error ("%s", error->message);
-          last = mm_tensor_item (mm_node_get_value (L));
+          last = mm_step_info_get_loss (info);
           sum += last;
-          g_clear_pointer (&L, mm_node_unref);
-          g_clear_pointer (&flat, mm_node_unref);
-          g_clear_pointer (&out, mm_node_unref);
-          g_clear_pointer (&nodes, g_hash_table_unref);
-
-          info = g_new0 (MmStepInfo, 1);
-          info->gradients = mm_params_new ();
-          for (guint i = 0; i < specs->len; i++)
-            {
-              mm_params_set (info->gradients, g_array_index (specs, MmParamSpec, i).name, grads[i]);
-              mm_tensor_unref (grads[i]);
-            }
-          if (!mm_optimizer_perform_step (opt, info, &error))
-            g_error ("%s", error->message);
-          mm_step_info_free (info);
           steps++;
           if (max_steps > 0 && steps >= (guint) max_steps)
             break;
