@@ -834,6 +834,22 @@ mm_session_dup_model (MmSession *self)
   return build_model (self, FALSE);
 }
 
+static MmLoss *make_loss (MmSession *self, GError **error);
+
+/* The loss the settings ask for, for the data loaded (NULL without data). */
+MmLoss *
+mm_session_dup_loss (MmSession  *self,
+                     GError    **error)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  if (self->train == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, _("The data are not loaded yet"));
+      return NULL;
+    }
+  return make_loss (self, error);
+}
+
 /* ---- Settings and data ------------------------------------------------------- */
 
 MmSessionSettings *

@@ -154,6 +154,9 @@ char                    *mm_session_describe_input  (MmSession        *self);
 char                    *mm_session_dup_first_conv_weight (MmSession  *self);
 /* The network as a module for the current data, or NULL (see get_problem). */
 MmModule                *mm_session_dup_model       (MmSession        *self);
+/* The loss of the settings for the loaded data (one-hot wrapped). */
+MmLoss                  *mm_session_dup_loss        (MmSession        *self,
+                                                     GError          **error);
 
 /* Settings: change the fields, then call settings_changed. */
 MmSessionSettings       *mm_session_get_settings    (MmSession        *self);

@@ -13,6 +13,7 @@
 #include "mm-graph-view.h"
 #include "mm-expression-lab.h"
 #include "mm-graph-page.h"
+#include "mm-race-page.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -1352,6 +1353,8 @@ mm_window_init (MmWindow *self)
   update_status (self);
   self->graph_page = mm_graph_page_new (self->session);
   gtk_box_append (GTK_BOX (self->graph_box), self->graph_page);
+  gtk_stack_add_titled (GTK_STACK (self->view_stack), mm_race_page_new (self->session), "race",
+                        _("Optimizer race"));
 }
 
 MmSession *

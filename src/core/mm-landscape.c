@@ -16,7 +16,7 @@
 #define PCA_MAX_POINTS 256
 #define PCA_ITERATIONS 300
 /* The PCA window: the points' box grown by this fraction on each side. */
-#define PCA_MARGIN 0.15
+#define PCA_MARGIN 0.25
 
 struct _MmLandscape {
   gatomicrefcount ref_count;
