@@ -184,6 +184,94 @@ lines_of (const char *out)
   }
 }
 
+/* ---- Sequences -------------------------------------------------------------- */
+
+/* A text with one rule ("abc" over and over): a small LSTM learns it and,
+ * at temperature 0, writes it on from the prompt; V in --model is the
+ * number of different characters (3). */
+static void
+test_text (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("myml-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "abc.txt", NULL);
+  g_autofree char *data = g_strconcat ("text:", path, NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append (text, "abc");
+  g_assert_true (g_file_set_contents (path, text->str, -1, NULL));
+  {
+    g_auto(Run) r = RUN ("--data", data, "--seq-len", "8", "--model", "Embedding(V, 4); LSTM(4, 8); Linear(8, V)",
+                         "--optimizer", "adam", "--lr", "0.05", "--epochs", "12", "--batch-size", "8",
+                         "--sample", "12", "--prompt", "ab", "--temperature", "0", "--json", "--quiet");
+    g_autoptr(JsonObject) last = NULL;
+
+    g_assert_cmpstr (r.err, ==, "");
+    g_assert_cmpint (r.status, ==, 0);
+    lines = lines_of (r.out);
+    n = g_strv_length (lines);
+    g_assert_cmpuint (n, ==, 13);
+    {
+      g_autoptr(JsonObject) o = parse_object (lines[n - 2]);
+      /* Every next character is certain, so accuracy over the steps reaches 1. */
+      g_assert_cmpfloat (number (o, "test_accuracy"), >, 0.95);
+    }
+    last = parse_object (lines[n - 1]);
+    g_assert_cmpstr (json_object_get_string_member (last, "prompt"), ==, "ab");
+    g_assert_cmpstr (json_object_get_string_member (last, "sample"), ==, "cabcabcabcab");
+  }
+  {
+    g_auto(Run) r = RUN ("--data", data, "--seq-len", "8", "--epochs", "1", "--quiet");
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.out, "model: Embedding(3, 32); LSTM(32, 64, 2); Linear(64, 3)"));
+  }
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+test_text_refusals (void)
+{
+  static const struct { const char *args[12]; const char *want; int status; } cases[] = {
+    { { "--data", "text:/no/such/file.txt" }, "/no/such/file.txt", 1 },
+    { { "--data", "text", "--seq-len", "-2" }, "--seq-len must be at least 1", 2 },
+    { { "--data", "text", "--seq-len", "100000000" }, "The sequence length must be between 1 and 1048576, not 100000000", 1 },
+    { { "--data", "text", "--seq-len", "1000000" }, "characters is too short for sequences of 1000000", 1 },
+    { { "--data", "text", "--model", "Embedding(V, 8); LSTM(8, 8); Linear(8, 5)" },
+      "it must give (batch, 64, ", 1 },
+    { { "--data", "text", "--model", "Embedding(V, 8); LSTM(9, 8); Linear(8, V)" },
+      "Layer 1 (LSTM(9, 8)): needs a sequence of shape (batch, time, 9), but receives shape (64, 64, 8)", 1 },
+    { { "--data", "text", "--epochs", "1", "--batch-size", "256", "--sample", "5", "--prompt", "@", "--quiet" },
+      "--sample: The prompt's character '@' is not in the text's 54 characters", 1 },
+    { { "--data", "spiral", "--epochs", "1", "--sample", "5", "--quiet" },
+      "--sample: only a model of a text (--data text) can write text", 1 },
+    { { "--data", "text", "--export-pytorch", "x.py" }, "--export-pytorch does not know the sequence data sets", 2 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) r = run_argv (cases[i].args);
+      g_assert_cmpint (r.status, ==, cases[i].status);
+      assert_one_line (&r, cases[i].want);
+    }
+}
+
+/* Bracket matching: an LSTM reads the string and its last step decides. */
+static void
+test_brackets (void)
+{
+  g_auto(Run) r = RUN ("--data", "brackets", "--samples", "200", "--seq-len", "6", "--epochs", "2",
+                       "--optimizer", "adam", "--lr", "0.01", "--batch-size", "20", "--quiet");
+
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_nonnull (strstr (r.out, "model: Embedding(2, 8); LSTM(8, 32); Last; Linear(32, 2)"));
+  g_assert_nonnull (strstr (r.out, "data: brackets (train), 160 training samples"));
+  g_assert_nonnull (strstr (r.out, "epoch 2/2: "));
+}
+
 static void
 test_json (void)
 {
@@ -524,5 +612,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/model-mismatch", test_model_mismatch);
   g_test_add_func ("/cli/cnn", test_cnn);
   g_test_add_func ("/cli/diverge", test_diverge);
+  g_test_add_func ("/cli/text", test_text);
+  g_test_add_func ("/cli/text-refusals", test_text_refusals);
+  g_test_add_func ("/cli/brackets", test_brackets);
   return g_test_run ();
 }

@@ -1061,6 +1061,152 @@ test_errors (void)
   }
 }
 
+/* ---- data ----------------------------------------------------------------- */
+
+/* Windows of seq_len ids; labels the same window one character later; the
+ * vocabulary sorted by code point, its characters as class names. */
+static void
+test_text_dataset (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) ds = mm_text_dataset_new ("t", "bacab\xc3\xa9" "ba", -1, 3, &error);
+  g_autoptr(MmTensor) x = NULL, y = NULL;
+  static const char *const vocab[] = { "a", "b", "c", "\xc3\xa9" };
+  /* b a c a b é b a: ids 1 0 2 0 1 3 1 0 */
+  static const float want_x[] = { 1, 0, 2, 0, 1, 3 }, want_y[] = { 0, 2, 0, 1, 3, 1 };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_dataset_get_n_classes (ds), ==, 4);
+  for (guint c = 0; c < 4; c++)
+    g_assert_cmpstr (mm_dataset_get_class_name (ds, c), ==, vocab[c]);
+  g_assert_cmpuint (mm_dataset_get_n_samples (ds), ==, 2);
+  g_assert_cmpuint (mm_dataset_get_label_size (ds), ==, 3);
+  g_assert_true (mm_dataset_get_batch (ds, (gsize[]) { 0, 1 }, 2, &x, &y, &error));
+  g_assert_cmpuint (y->shape.ndim, ==, 2);
+  g_assert_cmpuint (y->shape.dim[1], ==, 3);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_assert_cmpfloat (x->data[i], ==, want_x[i]);
+      g_assert_cmpfloat (y->data[i], ==, want_y[i]);
+    }
+  /* A split keeps each sample's whole label sequence. */
+  {
+    g_autoptr(MmDataset) big = mm_text_dataset_new ("t", "the cat sat on the mat and the rat sat on the hat", -1, 4, &error);
+    g_autoptr(MmDataset) train = NULL, test = NULL;
+    g_autoptr(MmTensor) bx = NULL, by = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (mm_dataset_split (big, 0.25, 3, &train, &test, &error));
+    g_assert_cmpuint (mm_dataset_get_n_samples (train) + mm_dataset_get_n_samples (test), ==, 12);
+    g_assert_true (mm_dataset_get_batch (test, (gsize[]) { 0 }, 1, &bx, &by, &error));
+    for (guint k = 0; k + 1 < 4; k++)
+      g_assert_cmpfloat (by->data[k], ==, bx->data[k + 1]);
+  }
+  g_assert_null (mm_text_dataset_new ("t", "ab\xff", -1, 1, &error));
+  g_assert_nonnull (strstr (error->message, "not UTF-8 (at byte 2)"));
+  g_clear_error (&error);
+  g_assert_null (mm_text_dataset_new ("t", "abc", -1, 3, &error));
+  g_assert_nonnull (strstr (error->message, "A text of 3 characters is too short for sequences of 3"));
+  g_clear_error (&error);
+  g_assert_null (mm_text_dataset_new ("t", "abc", -1, 0, &error));
+  g_assert_nonnull (strstr (error->message, "sequence length must be between 1"));
+  g_clear_error (&error);
+  /* The shipped text is found and makes a data set. */
+  {
+    g_autofree char *path = mm_text_find (MM_TEXT_DEFAULT);
+    g_autoptr(MmDataset) shipped = NULL;
+
+    g_assert_nonnull (path);
+    shipped = mm_text_dataset_load (path, 64, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (mm_dataset_get_n_samples (shipped), >, 300);
+  }
+}
+
+static void
+test_brackets_dataset (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) a = mm_brackets_dataset_new (400, 10, 5, &error);
+  g_autoptr(MmDataset) b = mm_brackets_dataset_new (400, 10, 5, &error);
+  gsize balanced = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpmem (mm_dataset_get_features (a), 400 * 10 * sizeof (float),
+                   mm_dataset_get_features (b), 400 * 10 * sizeof (float));
+  for (gsize i = 0; i < 400; i++)
+    {
+      const float *s = mm_dataset_get_sample (a, i);
+      for (guint k = 0; k < 10; k++)
+        g_assert_true (s[k] == 0.0f || s[k] == 1.0f);
+      /* The label is the truth, checked independently. */
+      {
+        int depth = 0, ok = 1;
+        for (guint k = 0; k < 10; k++)
+          {
+            depth += s[k] == 0.0f ? 1 : -1;
+            ok &= depth >= 0;
+          }
+        ok &= depth == 0;
+        g_assert_cmpuint (mm_dataset_get_label (a, i), ==, (guint) ok);
+        balanced += ok;
+      }
+    }
+  g_assert_cmpuint (balanced, ==, 200);
+  g_assert_null (mm_brackets_dataset_new (10, 7, 1, &error));
+  g_assert_nonnull (strstr (error->message, "even length from 2 to 4096, not 7"));
+  g_clear_error (&error);
+}
+
+/* Sampling from an untrained model still follows the rules: the prompt's
+ * characters must be known, temperature 0 is deterministic, the same seed
+ * gives the same text, and only the new characters are returned. */
+static void
+test_sampling (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) ds = mm_text_dataset_new ("t", "hello world, hello moon", -1, 4, &error);
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(GArray) specs = NULL;
+  g_autoptr(MmParams) params = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  guint V = mm_dataset_get_n_classes (ds);
+  g_autofree char *text = g_strdup_printf ("Embedding(%u, 4); LSTM(4, 6); Linear(6, %u)", V, V);
+
+  model = mm_module_parse (text, &error);
+  g_assert_no_error (error);
+  specs = mm_module_get_params (model);
+  params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 3, &error);
+  a = mm_text_sample (model, params, ds, "hel", 20, 1.0, 9, 8, &error);
+  g_assert_no_error (error);
+  b = mm_text_sample (model, params, ds, "hel", 20, 1.0, 9, 8, &error);
+  c = mm_text_sample (model, params, ds, "hel", 20, 0.0, 1, 8, &error);
+  d = mm_text_sample (model, params, ds, "hel", 20, 0.0, 2, 8, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_utf8_strlen (a, -1), ==, 20);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpstr (c, ==, d);
+  for (const char *p = a; *p; p++)
+    g_assert_nonnull (strchr ("helo wrd,mn", *p));
+
+  g_assert_null (mm_text_sample (model, params, ds, "hex", 5, 1.0, 1, 0, &error));
+  g_assert_nonnull (strstr (error->message, "The prompt's character 'x' is not in the text's"));
+  g_clear_error (&error);
+  g_assert_null (mm_text_sample (model, params, ds, "", 5, 1.0, 1, 0, &error));
+  g_clear_error (&error);
+  g_assert_null (mm_text_sample (model, params, ds, "he", 5, -1.0, 1, 0, &error));
+  g_assert_nonnull (strstr (error->message, "temperature"));
+  g_clear_error (&error);
+  {
+    g_autoptr(MmModule) last = mm_module_parse ("Embedding(11, 4); LSTM(4, 6); Last; Linear(6, 11)", &error);
+    g_autoptr(GArray) ls = mm_module_get_params (last);
+    g_autoptr(MmParams) lp = mm_params_init (ls, MM_INIT_XAVIER_UNIFORM, 3, &error);
+    g_assert_null (mm_text_sample (last, lp, ds, "he", 5, 1.0, 1, 0, &error));
+    g_assert_nonnull (strstr (error->message, "To sample text the network must give (1, 2, 11)"));
+    g_clear_error (&error);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1089,6 +1235,9 @@ main (int argc, char **argv)
   g_test_add_func ("/rnn/text-form", test_text_form);
   g_test_add_func ("/rnn/params-and-init", test_params_and_init);
   g_test_add_func ("/rnn/errors", test_errors);
+  g_test_add_func ("/rnn/data/text", test_text_dataset);
+  g_test_add_func ("/rnn/data/brackets", test_brackets_dataset);
+  g_test_add_func ("/rnn/data/sampling", test_sampling);
 
   ret = g_test_run ();
   if (overall_where != NULL)

@@ -5,6 +5,7 @@
  * when the output is not a terminal, or JSON with --json).
  */
 #include <myml.h>
+#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <math.h>
@@ -53,6 +54,10 @@ typedef struct {
   gboolean json;
   gboolean quiet;
   char *project;
+  gint64 seq_len;
+  gint64 sample;
+  char *prompt;
+  double temperature;
 } Options;
 
 /* Settings left at NAN take the optimizer's default. */
@@ -62,6 +67,7 @@ static Options opts = {
   .lr = NAN, .momentum = NAN, .dampening = NAN, .alpha = NAN, .eps = NAN,
   .beta1 = NAN, .beta2 = NAN, .weight_decay = NAN,
   .epochs = -1 /* unset: 10, or the project's */, .batch_size = 64, .seed = 42, .threads = 0,
+  .seq_len = 0 /* unset: 64 for text, 16 for brackets */, .temperature = 0.8,
 };
 
 static const GOptionEntry model_entries[] = {
@@ -86,7 +92,10 @@ static const GOptionEntry model_entries[] = {
 static const GOptionEntry data_entries[] = {
   { "data", 'd', 0, G_OPTION_ARG_STRING, &opts.data,
     "fashion-mnist (default), a directory of MNIST-format IDX files, a .csv file (label in the last column), "
-    "or a toy set: spiral, circles, xor, gaussians, moons", "SET" },
+    "a toy set: spiral, circles, xor, gaussians, moons; or sequences: text (the shipped text, next-character "
+    "prediction), text:FILE (a UTF-8 text of yours), brackets (are the brackets balanced?)", "SET" },
+  { "seq-len", 0, 0, G_OPTION_ARG_INT64, &opts.seq_len,
+    "Sequences: characters per sample (text, default 64) or brackets per string (brackets, default 16)", "N" },
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.data_dir,
     "Where the Fashion-MNIST files are (default /usr/share/datasets/fashion-mnist)", "DIR" },
   { "samples", 0, 0, G_OPTION_ARG_INT64, &opts.samples, "Toy sets: number of points (default 1000)", "N" },
@@ -130,6 +139,12 @@ static const GOptionEntry output_entries[] = {
   { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
     "Print one JSON object per epoch on standard output (progress goes to standard error)", NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet, "No progress bar", NULL },
+  { "sample", 0, 0, G_OPTION_ARG_INT64, &opts.sample,
+    "Text: after training, write N characters sampled from the model", "N" },
+  { "prompt", 0, 0, G_OPTION_ARG_STRING, &opts.prompt,
+    "Text: the characters the sample starts from (default: the text's first line)", "TEXT" },
+  { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &opts.temperature,
+    "Text: sampling temperature (default 0.8; 0 always takes the likeliest character)", "X" },
   { NULL }
 };
 
@@ -177,7 +192,23 @@ load_data (MmDataset **train,
         fail (error);
       return;
     }
-  if (is_toy (data))
+  if (opts.seq_len < 0)
+    usage_error ("--seq-len must be at least 1");
+  if (g_ascii_strcasecmp (data, "text") == 0 || g_str_has_prefix (data, "text:"))
+    {
+      g_autofree char *path = data[4] == ':' ? g_strdup (data + 5) : mm_text_find (MM_TEXT_DEFAULT);
+      if (path == NULL)
+        usage_error ("the shipped text %s.txt is not installed", MM_TEXT_DEFAULT);
+      all = mm_text_dataset_load (path, opts.seq_len > 0 ? (gsize) opts.seq_len : 64, &error);
+    }
+  else if (g_ascii_strcasecmp (data, "brackets") == 0)
+    {
+      if (opts.samples <= 0)
+        usage_error ("--samples must be at least 1");
+      all = mm_brackets_dataset_new ((gsize) opts.samples, opts.seq_len > 0 ? (gsize) opts.seq_len : 16,
+                                     (guint32) opts.seed, &error);
+    }
+  else if (is_toy (data))
     {
       MmToyKind kind;
       mm_toy_kind_from_name (data, &kind, NULL);
@@ -212,6 +243,65 @@ load_data (MmDataset **train,
     fail (error);
 }
 
+/* --sample: N characters from the trained model, after the prompt. */
+static gboolean
+print_sample (MmTrainer  *trainer,
+              MmModule   *model,
+              MmDataset  *train,
+              GError    **error)
+{
+  g_autoptr(MmParams) params = mm_trainer_snapshot_params (trainer);
+  g_autofree char *prompt = NULL;
+  g_autofree char *text = NULL;
+
+  if (mm_dataset_get_label_shape (train)->ndim != 1)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, "only a model of a text (--data text) can write text");
+      return FALSE;
+    }
+  if (opts.prompt != NULL)
+    prompt = g_strdup (opts.prompt);
+  else
+    {
+      /* The first line of the training text (its first sample). */
+      GString *p = g_string_new (NULL);
+      const float *ids = mm_dataset_get_sample (train, 0);
+      for (gsize k = 0; k < mm_dataset_get_sample_size (train); k++)
+        {
+          const char *c = mm_dataset_get_class_name (train, (guint) ids[k]);
+          if (g_str_equal (c, "\n"))
+            break;
+          g_string_append (p, c);
+        }
+      prompt = g_string_free (p, FALSE);
+    }
+  text = mm_text_sample (model, params, train, prompt, (gsize) opts.sample, opts.temperature, (guint32) opts.seed,
+                         mm_dataset_get_sample_size (train), error);
+  if (text == NULL)
+    return FALSE;
+  if (opts.json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *line = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "prompt");
+      json_builder_add_string_value (b, prompt);
+      json_builder_set_member_name (b, "sample");
+      json_builder_add_string_value (b, text);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      line = json_generator_to_data (gen, NULL);
+      printf ("%s\n", line);
+    }
+  else
+    printf ("sample (temperature %g):\n%s%s\n", opts.temperature, prompt, text);
+  return TRUE;
+}
+
 static MmModule *
 make_model (MmDataset *train)
 {
@@ -221,8 +311,25 @@ make_model (MmDataset *train)
   guint classes = mm_dataset_get_n_classes (train);
   MmModule *model;
 
-  if (opts.model)
+  if (opts.model && mm_dataset_get_label_shape (train)->ndim == 1)
+    {
+      /* A character model's size depends on the text: "V" stands for the
+       * number of different characters (Embedding(V, 32); …; Linear(64, V)). */
+      GString *t = g_string_new (NULL);
+      for (const char *p = opts.model; *p; p++)
+        if (*p == 'V' && (p == opts.model || !g_ascii_isalnum (p[-1])) && !g_ascii_isalnum (p[1]))
+          g_string_append_printf (t, "%u", classes);
+        else
+          g_string_append_c (t, *p);
+      text = g_string_free (t, FALSE);
+    }
+  else if (opts.model)
     text = g_strdup (opts.model);
+  else if (mm_dataset_get_label_shape (train)->ndim == 1)
+    text = g_strdup_printf ("Embedding(%u, 32); LSTM(32, 64, 2); Linear(64, %u)", classes, classes);
+  else if (g_str_equal (mm_dataset_get_name (train), "brackets (train)") ||
+           g_str_equal (mm_dataset_get_name (train), "brackets"))
+    text = g_strdup ("Embedding(2, 8); LSTM(8, 32); Last; Linear(32, 2)");
   else if (s->ndim == 2 && s->dim[0] == 28 && s->dim[1] == 28 && classes == 10)
     text = g_strdup (SEED_MLP);
   else
@@ -613,6 +720,8 @@ configured:
     }
   if (opts.export_pytorch)
     {
+      if (mm_dataset_get_label_shape (train)->ndim == 1 || g_str_has_prefix (mm_dataset_get_name (train), "brackets"))
+        usage_error ("--export-pytorch does not know the sequence data sets yet");
       export_pytorch (&project, model, &config, train, test);
       mm_trainer_config_clear (&config);
       return 0;
@@ -737,6 +846,12 @@ configured:
         }
       if (!opts.json)
         printf ("saved the weights to %s\n", opts.save);
+    }
+  if (opts.sample > 0 && final_state != MM_TRAINER_FAILED && !print_sample (trainer, model, train, &error))
+    {
+      fprintf (stderr, "myml-train: --sample: %s\n", error->message);
+      mm_trainer_free (trainer);
+      return 1;
     }
   mm_trainer_free (trainer);
   return final_state == MM_TRAINER_FINISHED || final_state == MM_TRAINER_STOPPED ? 0 : 1;

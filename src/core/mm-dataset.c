@@ -14,7 +14,9 @@ struct _MmDataset {
   gsize sample_size;
   gsize n_samples;
   float *features;   /* n_samples × sample_size */
-  guint32 *labels;   /* n_samples */
+  guint32 *labels;   /* n_samples × label_size */
+  MmShape label_shape; /* per sample: () for one class, (T,) for a sequence of them */
+  gsize label_size;
   guint n_classes;
   char **class_names; /* NULL, or n_classes names + NULL */
 };
@@ -25,6 +27,7 @@ static gboolean
 dataset_validate (const MmShape  *sample_shape,
                   gsize           n_samples,
                   const float    *features,
+                  gsize           label_size,
                   const guint32  *labels,
                   guint           n_classes,
                   GError        **error)
@@ -69,12 +72,12 @@ dataset_validate (const MmShape  *sample_shape,
                    MM_DATASET_MAX_CLASSES, n_classes);
       return FALSE;
     }
-  for (gsize i = 0; i < n_samples; i++)
+  for (gsize i = 0; i < n_samples * label_size; i++)
     if (labels[i] >= n_classes)
       {
         g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                      "Sample %" G_GSIZE_FORMAT " has label %u, but there are only %u classes (0 to %u)",
-                     i, labels[i], n_classes, n_classes - 1);
+                     i / label_size, labels[i], n_classes, n_classes - 1);
         return FALSE;
       }
   /* One NaN in the inputs turns every weight into NaN after one step; better
@@ -100,13 +103,42 @@ mm_dataset_new (const char          *name,
                 const char * const  *class_names,
                 GError             **error)
 {
-  MmDataset *ds;
+  MmShape one;
 
-  g_return_val_if_fail (sample_shape != NULL, NULL);
+  mm_shape_scalar (&one);
+  return mm_dataset_new_sequences (name, sample_shape, n_samples, features, &one, labels, n_classes,
+                                   class_names, error);
+}
+
+MmDataset *
+mm_dataset_new_sequences (const char          *name,
+                          const MmShape       *sample_shape,
+                          gsize                n_samples,
+                          float               *features,
+                          const MmShape       *label_shape,
+                          guint32             *labels,
+                          guint                n_classes,
+                          const char * const  *class_names,
+                          GError             **error)
+{
+  MmDataset *ds;
+  gsize label_size;
+
+  g_return_val_if_fail (sample_shape != NULL && label_shape != NULL, NULL);
   g_return_val_if_fail (features != NULL || n_samples == 0, NULL);
   g_return_val_if_fail (labels != NULL || n_samples == 0, NULL);
 
-  if (!dataset_validate (sample_shape, n_samples, features, labels, n_classes, error))
+  label_size = mm_shape_size (label_shape);
+  if (label_shape->ndim > 1 || label_size == 0)
+    {
+      g_autofree char *s = mm_shape_to_string (label_shape);
+      g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                   "A sample's labels must be one class or a sequence of them, not shape %s", s);
+      g_free (features);
+      g_free (labels);
+      return NULL;
+    }
+  if (!dataset_validate (sample_shape, n_samples, features, label_size, labels, n_classes, error))
     {
       /* The arrays were handed over; a failed constructor must not leak them. */
       g_free (features);
@@ -122,6 +154,8 @@ mm_dataset_new (const char          *name,
   ds->n_samples = n_samples;
   ds->features = features;
   ds->labels = labels;
+  ds->label_shape = *label_shape;
+  ds->label_size = label_size;
   ds->n_classes = n_classes;
   if (class_names != NULL)
     {
@@ -219,7 +253,21 @@ mm_dataset_get_label (const MmDataset *ds,
 {
   g_return_val_if_fail (ds != NULL, 0);
   g_return_val_if_fail (index < ds->n_samples, 0);
-  return ds->labels[index];
+  return ds->labels[index * ds->label_size];
+}
+
+const MmShape *
+mm_dataset_get_label_shape (const MmDataset *ds)
+{
+  g_return_val_if_fail (ds != NULL, NULL);
+  return &ds->label_shape;
+}
+
+gsize
+mm_dataset_get_label_size (const MmDataset *ds)
+{
+  g_return_val_if_fail (ds != NULL, 1);
+  return ds->label_size;
 }
 
 const char *
@@ -239,7 +287,7 @@ mm_dataset_count_classes (const MmDataset *ds)
 
   g_return_val_if_fail (ds != NULL, NULL);
   counts = g_new0 (gsize, ds->n_classes);
-  for (gsize i = 0; i < ds->n_samples; i++)
+  for (gsize i = 0; i < ds->n_samples * ds->label_size; i++)
     counts[ds->labels[i]]++;
   return counts;
 }
@@ -289,7 +337,7 @@ dataset_subset_named (MmDataset    *ds,
       return NULL;
     }
   features = g_try_new (float, total);
-  labels = g_try_new (guint32, n);
+  labels = g_try_new (guint32, n * ds->label_size);
   if (features == NULL || labels == NULL)
     {
       g_free (features);
@@ -302,10 +350,11 @@ dataset_subset_named (MmDataset    *ds,
     {
       memcpy (features + i * ds->sample_size, ds->features + indices[i] * ds->sample_size,
               ds->sample_size * sizeof (float));
-      labels[i] = ds->labels[indices[i]];
+      memcpy (labels + i * ds->label_size, ds->labels + indices[i] * ds->label_size,
+              ds->label_size * sizeof (guint32));
     }
-  return mm_dataset_new (name, &ds->sample_shape, n, features, labels, ds->n_classes,
-                         (const char * const *) ds->class_names, error);
+  return mm_dataset_new_sequences (name, &ds->sample_shape, n, features, &ds->label_shape, labels, ds->n_classes,
+                                   (const char * const *) ds->class_names, error);
 }
 
 MmDataset *
@@ -416,7 +465,7 @@ mm_dataset_get_batch (const MmDataset  *ds,
   xt = mm_tensor_new (&xs, error);
   if (xt == NULL)
     return FALSE;
-  yt = mm_tensor_new_dims (1, (gsize[]) { n }, error);
+  yt = mm_tensor_new_dims (1 + ds->label_shape.ndim, (gsize[]) { n, ds->label_shape.dim[0] }, error);
   if (yt == NULL)
     return FALSE;
 
@@ -425,7 +474,8 @@ mm_dataset_get_batch (const MmDataset  *ds,
       memcpy (xt->data + i * ds->sample_size, ds->features + indices[i] * ds->sample_size,
               ds->sample_size * sizeof (float));
       /* Exact: class indices are below MM_DATASET_MAX_CLASSES < 2^24. */
-      yt->data[i] = (float) ds->labels[indices[i]];
+      for (gsize k = 0; k < ds->label_size; k++)
+        yt->data[i * ds->label_size + k] = (float) ds->labels[indices[i] * ds->label_size + k];
     }
 
   *x = g_steal_pointer (&xt);

@@ -34,6 +34,19 @@ MmDataset          *mm_dataset_new                (const char          *name,
                                                    guint                n_classes,
                                                    const char * const  *class_names,
                                                    GError             **error);
+/* The same for samples labelled by a sequence of classes (@label_shape
+ * (T,): @labels holds n_samples × T classes), e.g. next-character
+ * prediction: batches then have y of shape (n, T). A @label_shape of () is
+ * mm_dataset_new. */
+MmDataset          *mm_dataset_new_sequences      (const char          *name,
+                                                   const MmShape       *sample_shape,
+                                                   gsize                n_samples,
+                                                   float               *features,
+                                                   const MmShape       *label_shape,
+                                                   guint32             *labels,
+                                                   guint                n_classes,
+                                                   const char * const  *class_names,
+                                                   GError             **error);
 MmDataset          *mm_dataset_ref                (MmDataset           *ds);
 void                mm_dataset_unref              (MmDataset           *ds);
 
@@ -46,13 +59,19 @@ guint               mm_dataset_get_n_classes      (const MmDataset     *ds);
 const float        *mm_dataset_get_features       (const MmDataset     *ds);
 const float        *mm_dataset_get_sample         (const MmDataset     *ds,
                                                    gsize                index);
+/* n_samples × label size classes. */
 const guint32      *mm_dataset_get_labels         (const MmDataset     *ds);
+/* The class of sample @index (the first of its sequence, if it has one). */
 guint32             mm_dataset_get_label          (const MmDataset     *ds,
                                                    gsize                index);
+/* () for one class per sample, (T,) for a sequence of T. */
+const MmShape      *mm_dataset_get_label_shape    (const MmDataset     *ds);
+gsize               mm_dataset_get_label_size     (const MmDataset     *ds);
 /* The name of class @class_index, or NULL when the dataset has no names. */
 const char         *mm_dataset_get_class_name     (const MmDataset     *ds,
                                                    guint                class_index);
-/* A new array of n_classes counts: how many samples each class has. */
+/* A new array of n_classes counts: how many samples (labels, for sequences)
+ * each class has. */
 gsize              *mm_dataset_count_classes      (const MmDataset     *ds);
 
 /* A new dataset with the samples @indices[0..n) in that order (repeats are
@@ -72,7 +91,8 @@ gboolean            mm_dataset_split              (MmDataset           *ds,
                                                    GError             **error);
 
 /* Copies samples @indices[0..n) into a new @x of shape (n, sample shape…) and
- * their class indices, as floats, into a new @y of shape (n,). */
+ * their class indices, as floats, into a new @y of shape (n,) (or (n, T) for
+ * sequences of labels). */
 gboolean            mm_dataset_get_batch          (const MmDataset     *ds,
                                                    const gsize         *indices,
                                                    gsize                n,

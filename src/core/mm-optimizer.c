@@ -239,10 +239,13 @@ mm_count_correct (const MmTensor *scores,
 {
   gsize rows, cols, correct = 0;
 
-  if (scores->shape.ndim != 2 || targets->shape.ndim != 1 || targets->size != scores->shape.dim[0])
+  /* (batch, classes) against (batch,), or per time step (batch, time,
+   * classes) against (batch, time). */
+  if (scores->shape.ndim != targets->shape.ndim + 1 || scores->shape.ndim < 2 || scores->shape.ndim > 3 ||
+      targets->size * scores->shape.dim[scores->shape.ndim - 1] != scores->size)
     return 0;
-  rows = scores->shape.dim[0];
-  cols = scores->shape.dim[1];
+  rows = targets->size;
+  cols = scores->shape.dim[scores->shape.ndim - 1];
   for (gsize r = 0; r < rows; r++)
     {
       const float *row = scores->data + r * cols;

@@ -126,6 +126,20 @@ check_model (const MmTrainerConfig *c,
     return FALSE;
   if (out.ndim == 2 && out.dim[0] == c->batch_size && out.dim[1] == n_classes)
     return TRUE;
+  /* Samples labelled by a sequence (next-character prediction): one score
+   * per class at every time step. */
+  if (mm_dataset_get_label_shape (c->train)->ndim == 1)
+    {
+      gsize T = mm_dataset_get_label_shape (c->train)->dim[0];
+      if (out.ndim == 3 && out.dim[0] == c->batch_size && out.dim[1] == T && out.dim[2] == n_classes)
+        return TRUE;
+      got = mm_shape_to_string (&out);
+      g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                   "The network gives outputs of shape %s, but the data has a class at each of %" G_GSIZE_FORMAT
+                   " time steps: it must give (batch, %" G_GSIZE_FORMAT ", %u), one score per class and step "
+                   "(end with a Linear layer with %u outputs)", got, T, T, n_classes, n_classes);
+      return FALSE;
+    }
   got = mm_shape_to_string (&out);
   if (out.ndim == 2)
     g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
@@ -548,7 +562,7 @@ evaluate (MmTrainer *t,
       correct += c;
     }
   *loss = n > 0 ? loss_sum / (double) n : NAN;
-  *accuracy = n > 0 ? (double) correct / (double) n : NAN;
+  *accuracy = n > 0 ? (double) correct / (double) (n * mm_dataset_get_label_size (ds)) : NAN;
   return TRUE;
 }
 
@@ -670,7 +684,7 @@ worker (gpointer data)
           r.l1_penalty = mm_step_info_get_l1_penalty (info);
           r.l2_penalty = mm_step_info_get_l2_penalty (info);
           r.smoothed_loss = ema / ema_weight;
-          r.batch_accuracy = (double) correct / (double) bs;
+          r.batch_accuracy = (double) correct / (double) (bs * mm_dataset_get_label_size (t->config.train));
           r.lr = lr;
           r.elapsed = elapsed;
           r.samples_per_second = elapsed > 0 ? samples / elapsed : 0.0;
@@ -717,7 +731,9 @@ worker (gpointer data)
         r.kind = MM_RECORD_EPOCH;
         r.epoch = epoch;
         r.train_loss = epoch_samples > 0 ? epoch_loss / (double) epoch_samples : NAN;
-        r.train_accuracy = epoch_samples > 0 ? (double) epoch_correct / (double) epoch_samples : NAN;
+        r.train_accuracy = epoch_samples > 0
+                           ? (double) epoch_correct / (double) (epoch_samples * mm_dataset_get_label_size (t->config.train))
+                           : NAN;
         r.test_loss = r.test_accuracy = NAN;
         r.epoch_seconds = elapsed - epoch_start;
         if (t->config.test != NULL && !evaluate (t, t->config.test, &r.test_loss, &r.test_accuracy, &error))

@@ -25,6 +25,7 @@
 #include "mm-optimizer.h"
 #include "mm-dataset.h"
 #include "mm-toy.h"
+#include "mm-seqdata.h"
 #include "mm-data-loader.h"
 #include "mm-change.h"
 #include "mm-trainer.h"
