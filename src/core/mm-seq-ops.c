@@ -447,6 +447,17 @@ sigmoidf (float x)
   return x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 
+/* tanh through expf: glibc's tanhf goes through expm1f and was a third of
+ * an LSTM's training time. (1 − e^{−2|x|}) / (1 + e^{−2|x|}) is exact to a
+ * few units in the last place, and within 1e-7 absolutely near 0. */
+static inline float
+tanh_fast (float x)
+{
+  float e = expf (-2.0f * fabsf (x));
+  float t = (1.0f - e) / (1.0f + e);
+  return x < 0 ? -t : t;
+}
+
 static MmTensor *
 lstm_cell_forward (MmNode *node)
 {
@@ -469,10 +480,10 @@ lstm_cell_forward (MmNode *node)
         {
           float i = sigmoidf (ab[k]);
           float f = sigmoidf (ab[H + k]);
-          float g = tanhf (ab[2 * H + k]);
+          float g = tanh_fast (ab[2 * H + k]);
           float o = sigmoidf (ab[3 * H + k]);
           float c = f * cp[b * H + k] + i * g;
-          float t = tanhf (c);
+          float t = tanh_fast (c);
 
           gates[k] = i;
           gates[H + k] = f;
