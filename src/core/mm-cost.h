@@ -55,6 +55,10 @@ void            mm_cost_meter_reset      (MmCostMeter     *meter);
 MmCostMeter    *mm_cost_meter_install    (MmCostMeter     *meter);
 MmCostMeter    *mm_cost_meter_get_current (void);
 
+/* The meter's clock: monotonic seconds with nanosecond resolution
+ * (g_get_monotonic_time's microseconds are too coarse for small nodes). */
+double          mm_cost_clock            (void);
+
 /* Add one node's measurement (what mm-node.c and mm-backward.c do). */
 void            mm_cost_meter_add        (MmCostMeter     *meter,
                                           MmNode          *node,

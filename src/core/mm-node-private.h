@@ -73,10 +73,6 @@ mm_node_input_data (MmNode *self, guint i)
 
 MmTensor *mm_tensor_new_uninit  (const MmShape *shape);
 
-/* The cost meter's clock: monotonic seconds with nanosecond resolution
- * (g_get_monotonic_time's microseconds are too coarse for small nodes). */
-double    mm_cost_clock         (void);
-
 /* Kernels shared by several node types (mm-kernels.c). */
 
 /* out[q] = Σ_p x[p·Q + q] for q < Q, accumulated in double. */

@@ -9,6 +9,7 @@
 #include "mm-trainer.h"
 #include "mm-error.h"
 #include "mm-data-loader.h"
+#include "mm-cost.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -44,6 +45,16 @@ struct _MmTrainer {
   GArray *history;            /* MmStepPoint */
   GArray *epochs;             /* MmTrainerRecord */
   MmTrainerRecord progress;
+
+  /* The cost meter (mm-cost.h): one step in every meter_every is metered
+   * (0: none); the newest summary and its step. */
+  guint meter_every;
+  MmCostSummary *cost;
+  guint64 cost_step;
+  /* Data to train on from the next step (mm_trainer_set_data). */
+  gboolean have_next_data;
+  MmDataset *next_train, *next_test;
+  gsize n_batches;            /* of the loader in use */
 };
 
 static const char *state_names[] = {
@@ -246,6 +257,7 @@ mm_trainer_new (const MmTrainerConfig *config,
       goto fail;
     }
   t->progress.kind = MM_RECORD_STEP;
+  t->n_batches = mm_data_loader_get_n_batches (t->loader);
   t->progress.n_batches = mm_data_loader_get_n_batches (t->loader);
   t->progress.lr = t->lr;
   t->progress.eta = NAN;
@@ -270,6 +282,9 @@ mm_trainer_free (MmTrainer *t)
   mm_trainer_config_clear (&t->config);
   g_array_unref (t->history);
   g_array_unref (t->epochs);
+  g_clear_pointer (&t->cost, mm_cost_summary_unref);
+  g_clear_pointer (&t->next_train, mm_dataset_unref);
+  g_clear_pointer (&t->next_test, mm_dataset_unref);
   g_clear_pointer (&t->pending, g_array_unref);
   g_clear_pointer (&t->applied, g_array_unref);
   g_mutex_clear (&t->lock);
@@ -446,8 +461,14 @@ mm_trainer_get_model (MmTrainer *t)
 gsize
 mm_trainer_get_n_batches (MmTrainer *t)
 {
+  gsize n;
+
   g_return_val_if_fail (t != NULL, 0);
-  return mm_data_loader_get_n_batches (t->loader);
+  /* The worker may swap the loader (mm_trainer_set_data). */
+  g_mutex_lock (&t->lock);
+  n = t->n_batches;
+  g_mutex_unlock (&t->lock);
+  return n;
 }
 
 /* ---- The worker ----------------------------------------------------------- */
@@ -566,12 +587,41 @@ evaluate (MmTrainer *t,
   return TRUE;
 }
 
+/* Trains on the data handed over by mm_trainer_set_data from the next step
+ * on: a new loader, shuffled for the epoch under way, on the same weights
+ * and optimizer state. Lock held; the worker's thread only (the loader and
+ * the config's data sets are the worker's). */
+static gboolean
+swap_data_locked (MmTrainer *t,
+                  guint      epoch,
+                  gsize     *n_batches,
+                  GError   **error)
+{
+  MmDataLoader *loader;
+
+  t->have_next_data = FALSE;
+  loader = mm_data_loader_new (t->next_train, t->config.batch_size, TRUE, t->config.seed,
+                               t->config.drop_last, error);
+  if (loader == NULL)
+    return FALSE;
+  mm_data_loader_start_epoch (loader, epoch);
+  mm_data_loader_unref (t->loader);
+  t->loader = loader;
+  g_clear_pointer (&t->config.train, mm_dataset_unref);
+  g_clear_pointer (&t->config.test, mm_dataset_unref);
+  t->config.train = g_steal_pointer (&t->next_train);
+  t->config.test = g_steal_pointer (&t->next_test);
+  *n_batches = t->n_batches = mm_data_loader_get_n_batches (loader);
+  return TRUE;
+}
+
 static gpointer
 worker (gpointer data)
 {
   MmTrainer *t = data;
-  const gsize n_batches = mm_data_loader_get_n_batches (t->loader);
-  const guint64 total_steps = (guint64) n_batches * t->config.epochs;
+  gsize n_batches = mm_data_loader_get_n_batches (t->loader);
+  guint64 total_steps = (guint64) n_batches * t->config.epochs;
+  g_autoptr(MmCostMeter) meter = mm_cost_meter_new ();
   double elapsed = 0.0, ema = 0.0, ema_weight = 0.0;
   gsize samples = 0;
   guint64 step = 0;
@@ -604,7 +654,9 @@ worker (gpointer data)
           gsize correct, bs;
           MmTrainerRecord r;
           MmStepPoint point;
-          gboolean go;
+          gboolean go, metered;
+          double wall0 = 0.0;
+          g_autoptr(MmCostSummary) cost = NULL;
 
           /* The epoch ends right after its last batch, before waiting for
            * the go: a "step once" granted at the boundary must run the next
@@ -621,6 +673,15 @@ worker (gpointer data)
             }
           if (go)
             apply_due_changes_locked (t, step);
+          if (go && t->have_next_data && !swap_data_locked (t, epoch, &n_batches, &error))
+            {
+              g_mutex_unlock (&t->lock);
+              end_state = MM_TRAINER_FAILED;
+              g_snprintf (message, sizeof message, "%s", error->message);
+              break;
+            }
+          total_steps = MAX (total_steps, step + (guint64) n_batches * (t->config.epochs - epoch));
+          metered = go && t->meter_every > 0 && step % t->meter_every == 0;
           g_mutex_unlock (&t->lock);
           if (!go)
             {
@@ -629,6 +690,12 @@ worker (gpointer data)
             }
 
           t0 = g_get_monotonic_time ();
+          if (metered)
+            {
+              mm_cost_meter_reset (meter);
+              mm_cost_meter_install (meter);
+              wall0 = mm_cost_clock ();
+            }
           if (!mm_data_loader_next (t->loader, &x, &y))
             break; /* end of the epoch */
           lr = mm_optimizer_get_lr (t->opt);
@@ -657,6 +724,12 @@ worker (gpointer data)
               end_state = MM_TRAINER_FAILED;
               g_snprintf (message, sizeof message, "%s", error->message);
               break;
+            }
+          if (metered)
+            {
+              mm_cost_meter_install (NULL);
+              cost = mm_cost_meter_summarize (meter, step + 1, mm_cost_clock () - wall0);
+              mm_cost_summary_label_layers (cost, t->config.model);
             }
           step++;
           batch++;
@@ -696,6 +769,13 @@ worker (gpointer data)
 
           g_mutex_lock (&t->lock);
           r.state = t->state;
+          if (cost != NULL)
+            {
+              g_clear_pointer (&t->cost, mm_cost_summary_unref);
+              t->cost = g_steal_pointer (&cost);
+              t->cost_step = step;
+            }
+          r.cost_step = t->cost_step;
           g_array_append_val (t->history, point);
           t->progress = r;
           queue_push_locked (t, &r);
@@ -757,6 +837,8 @@ worker (gpointer data)
     g_snprintf (message, sizeof message, "Stopped at step %" G_GUINT64_FORMAT, step);
   push_state_locked (t, end_state, message);
   g_mutex_unlock (&t->lock);
+  /* A step that ended early may have left the meter installed. */
+  mm_cost_meter_install (NULL);
   return NULL;
 }
 
@@ -941,4 +1023,92 @@ mm_trainer_set_step_delay (MmTrainer *t,
   t->delay_ms = milliseconds;
   g_cond_broadcast (&t->cond);
   g_mutex_unlock (&t->lock);
+}
+
+void
+mm_trainer_set_cost_meter (MmTrainer *t,
+                           guint      every)
+{
+  g_return_if_fail (t != NULL);
+  g_mutex_lock (&t->lock);
+  t->meter_every = every;
+  g_mutex_unlock (&t->lock);
+}
+
+MmCostSummary *
+mm_trainer_ref_cost (MmTrainer *t)
+{
+  MmCostSummary *s;
+
+  g_return_val_if_fail (t != NULL, NULL);
+  g_mutex_lock (&t->lock);
+  s = t->cost != NULL ? mm_cost_summary_ref (t->cost) : NULL;
+  g_mutex_unlock (&t->lock);
+  return s;
+}
+
+static gboolean
+check_data (MmTrainer  *t,
+            MmDataset  *ds,
+            const char *what,
+            GError    **error)
+{
+  const MmShape *want = mm_dataset_get_sample_shape (t->config.train);
+
+  if (!mm_shape_equal (mm_dataset_get_sample_shape (ds), want))
+    {
+      g_autofree char *a = mm_shape_to_string (mm_dataset_get_sample_shape (ds));
+      g_autofree char *b = mm_shape_to_string (want);
+      g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                   "The new %s data have samples of shape %s, but the network takes %s", what, a, b);
+      return FALSE;
+    }
+  if (mm_dataset_get_n_classes (ds) > t->n_classes)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The new %s data have %u classes, but the loss expects %u", what,
+                   mm_dataset_get_n_classes (ds), t->n_classes);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mm_trainer_set_data (MmTrainer  *t,
+                     MmDataset  *train,
+                     MmDataset  *test,
+                     GError    **error)
+{
+  gsize n;
+
+  g_return_val_if_fail (t != NULL && train != NULL, FALSE);
+
+  /* t->config.train may be swapped by the worker, but its sample shape never
+   * changes: every swap passed this check. */
+  g_mutex_lock (&t->lock);
+  if (!check_data (t, train, "training", error) || (test != NULL && !check_data (t, test, "test", error)))
+    {
+      g_mutex_unlock (&t->lock);
+      return FALSE;
+    }
+  n = mm_dataset_get_n_samples (train);
+  if (n == 0 || (t->config.drop_last && n < t->config.batch_size))
+    {
+      g_mutex_unlock (&t->lock);
+      if (n == 0)
+        g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, "The training data has no samples");
+      else
+        g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                     "The batch size %" G_GSIZE_FORMAT " is larger than the %" G_GSIZE_FORMAT
+                     " training samples and the last partial batch is dropped: no batch is left",
+                     t->config.batch_size, n);
+      return FALSE;
+    }
+  g_clear_pointer (&t->next_train, mm_dataset_unref);
+  g_clear_pointer (&t->next_test, mm_dataset_unref);
+  t->next_train = mm_dataset_ref (train);
+  t->next_test = test != NULL ? mm_dataset_ref (test) : NULL;
+  t->have_next_data = TRUE;
+  g_mutex_unlock (&t->lock);
+  return TRUE;
 }

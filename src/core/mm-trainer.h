@@ -18,6 +18,7 @@
 #include "mm-loss.h"
 #include "mm-optimizer.h"
 #include "mm-dataset.h"
+#include "mm-cost.h"
 #include "mm-change.h"
 
 G_BEGIN_DECLS
@@ -88,6 +89,8 @@ typedef struct {
   double train_loss, train_accuracy;   /* mean over the epoch's batches */
   double test_loss, test_accuracy;     /* NaN without a test set */
   double epoch_seconds;
+  guint64 cost_step;        /* step records: the step of the newest cost
+                             * measurement (mm_trainer_ref_cost), 0: none */
   char message[256];        /* state records: why (divergence, error) */
 } MmTrainerRecord;
 
@@ -163,6 +166,23 @@ MmTrainerRecord mm_trainer_get_progress (MmTrainer             *trainer);
 MmParams       *mm_trainer_snapshot_params (MmTrainer          *trainer);
 MmModule       *mm_trainer_get_model    (MmTrainer             *trainer);
 gsize           mm_trainer_get_n_batches (MmTrainer            *trainer);
+
+/* The cost meter (mm-cost.h): meter one step in every @every (0: none, the
+ * default; metering costs nothing when off). Step records then carry the
+ * step of the newest measurement, which mm_trainer_ref_cost returns (NULL
+ * before the first). */
+void            mm_trainer_set_cost_meter (MmTrainer           *trainer,
+                                           guint                every);
+MmCostSummary  *mm_trainer_ref_cost     (MmTrainer             *trainer);
+/* Train on @train (and evaluate on @test, NULL: no test set) from the next
+ * step on, with the weights and the optimizer's state as they are: the
+ * epoch under way continues on the new data, freshly shuffled. The data
+ * must have the samples' shape of the old and no more classes; an empty
+ * set is refused. Safe to call at any time from the consumer's thread. */
+gboolean        mm_trainer_set_data     (MmTrainer             *trainer,
+                                         MmDataset             *train,
+                                         MmDataset             *test,
+                                         GError               **error);
 
 /* Sets the BLAS library's thread count for the whole process. */
 void            mm_set_num_threads      (guint                  n);

@@ -21,6 +21,7 @@
 #include "mm-cost.h"
 #include "mm-params.h"
 #include "mm-module.h"
+#include "mm-draw.h"
 #include "mm-loss.h"
 #include "mm-optimizer.h"
 #include "mm-dataset.h"
