@@ -53,6 +53,11 @@ struct _MmDecisionView {
   Field *field;
   char *message;
   guint64 generation;
+
+  /* Draw mode (mm_decision_view_set_drawing): the box stays put while points
+   * come and go, and the field is drawn even before the first point. */
+  guint draw_classes;        /* 0: not drawing */
+  double frame[3];           /* the square as last drawn: x, y, side (0: not yet) */
 };
 
 static GParamSpec *properties[MM_VIEW_N_PROPS];
@@ -182,17 +187,26 @@ field_prepare (GObject        *owner,
   MmDecisionView *self = MM_DECISION_VIEW (owner);
   FieldInput *in;
 
-  if (self->train == NULL || !is_2d (self->train) || !self->has_bounds
+  if ((self->draw_classes == 0 && (self->train == NULL || !is_2d (self->train))) || !self->has_bounds
       || !mm_view_model_ready (&self->model))
     return NULL;
 
   in = g_new0 (FieldInput, 1);
   mm_view_model_copy (&in->model, &self->model);
   in->serial = self->serial;
-  in->n_classes = mm_dataset_get_n_classes (self->train);
   in->width = MM_DECISION_VIEW_GRID;
   in->height = MM_DECISION_VIEW_GRID;
-  in->sample_shape = *mm_dataset_get_sample_shape (self->train);
+  if (self->train != NULL && is_2d (self->train))
+    {
+      in->n_classes = mm_dataset_get_n_classes (self->train);
+      in->sample_shape = *mm_dataset_get_sample_shape (self->train);
+    }
+  else
+    {
+      gsize two = 2;
+      in->n_classes = self->draw_classes;
+      mm_shape_init (&in->sample_shape, 1, &two, NULL);
+    }
   memcpy (in->bounds, self->bounds, sizeof in->bounds);
   *input_free = field_input_free;
   return in;
@@ -321,7 +335,7 @@ legend (MmDecisionView *self,
 {
   GtkWidget *widget = GTK_WIDGET (self);
   double s = self->scale, r = 5 * s, gap = 6 * s, row_gap = 4 * s;
-  guint n = mm_dataset_get_n_classes (self->train);
+  guint n = self->train != NULL ? mm_dataset_get_n_classes (self->train) : self->draw_classes;
   guint rows = MIN (n, LEGEND_MAX_ROWS);
   double w = 0, h = 0;
   GdkRGBA fg, grey = { 0.6f, 0.6f, 0.6f, 1 };
@@ -386,12 +400,12 @@ draw_view (GtkWidget *widget,
   GdkRGBA fg;
   Frame fr;
 
-  if (self->train == NULL)
+  if (self->train == NULL && self->draw_classes == 0)
     {
       mm_view_draw_placeholder (widget, cr, w, h, s, _("No data set"));
       return;
     }
-  if (!is_2d (self->train) || !self->has_bounds)
+  if ((self->train != NULL && !is_2d (self->train)) || !self->has_bounds)
     {
       mm_view_draw_placeholder (widget, cr, w, h, s,
                                 _("The decision boundary can be drawn only for data with two features."));
@@ -432,6 +446,9 @@ draw_view (GtkWidget *widget,
   fr.side = side;
   fr.px = floor (left + (avail_w - side) / 2);
   fr.py = floor (pad + (avail_h - side) / 2);
+  self->frame[0] = fr.px;
+  self->frame[1] = fr.py;
+  self->frame[2] = side;
 
   /* Background and field. */
   cairo_rectangle (cr, fr.px, fr.py, side, side);
@@ -511,12 +528,14 @@ draw_view (GtkWidget *widget,
   cairo_stroke (cr);
 
   /* The points, clipped to the plot. */
-  n_points = mm_dataset_get_n_samples (self->train) + (self->test ? mm_dataset_get_n_samples (self->test) : 0);
+  n_points = (self->train ? mm_dataset_get_n_samples (self->train) : 0)
+             + (self->test ? mm_dataset_get_n_samples (self->test) : 0);
   r = (n_points > 2000 ? 2.5 : n_points > 600 ? 3.2 : 4.0) * s;
   cairo_save (cr);
   cairo_rectangle (cr, fr.px, fr.py, side, side);
   cairo_clip (cr);
-  draw_points (cr, &fr, self->train, r, s, FALSE);
+  if (self->train != NULL)
+    draw_points (cr, &fr, self->train, r, s, FALSE);
   if (self->test != NULL)
     draw_points (cr, &fr, self->test, r, s, TRUE);
   cairo_restore (cr);
@@ -526,6 +545,12 @@ draw_view (GtkWidget *widget,
 
   if (self->message != NULL)
     mm_view_draw_banner (widget, cr, fr.px, fr.py, side, s, self->message);
+  else if (self->draw_classes > 0 && self->train == NULL)
+    mm_view_draw_banner (widget, cr, fr.px, fr.py, side, s,
+                         _("No points yet: pick a class, click to add a point, right-click to remove one."));
+  else if (self->draw_classes > 0 && mm_drawn_data_count_used_classes (self->train) < 2)
+    mm_view_draw_banner (widget, cr, fr.px, fr.py, side, s,
+                         _("Only one class so far: add points of another class to see a boundary."));
   else if (!mm_view_model_ready (&self->model))
     mm_view_draw_banner (widget, cr, fr.px, fr.py, side, s, _("No model yet: the data alone"));
 }
@@ -616,6 +641,12 @@ mm_decision_view_set_dataset (MmDecisionView *self,
           || mm_dataset_get_n_classes (self->test) > mm_dataset_get_n_classes (self->train)))
     g_clear_pointer (&self->test, mm_dataset_unref);
 
+  /* Drawing keeps the box, and so the field: only the points changed. */
+  if (self->draw_classes > 0 && self->has_bounds)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
   self->serial++;
   self->has_bounds = FALSE;
   if (self->train != NULL && is_2d (self->train))
@@ -624,6 +655,79 @@ mm_decision_view_set_dataset (MmDecisionView *self,
   g_clear_pointer (&self->message, g_free);
   mm_view_job_restart (self->job);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+mm_decision_view_set_drawing (MmDecisionView *self,
+                              guint           n_classes)
+{
+  g_return_if_fail (MM_IS_DECISION_VIEW (self));
+
+  if (self->draw_classes == n_classes || self->job == NULL)
+    return;
+  self->draw_classes = n_classes;
+  if (n_classes > 0 && !self->has_bounds)
+    {
+      /* Nothing to frame: a square around the origin, as the toy sets. */
+      self->bounds[0] = self->bounds[2] = -1.5;
+      self->bounds[1] = self->bounds[3] = 1.5;
+      self->has_bounds = TRUE;
+      self->serial++;
+      g_clear_pointer (&self->field, field_free);
+      mm_view_job_restart (self->job);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+mm_decision_view_get_drawing (MmDecisionView *self)
+{
+  g_return_val_if_fail (MM_IS_DECISION_VIEW (self), 0);
+  return self->draw_classes;
+}
+
+gboolean
+mm_decision_view_widget_to_data (MmDecisionView *self,
+                                 double          wx,
+                                 double          wy,
+                                 double         *x,
+                                 double         *y)
+{
+  const double *b = self->bounds, *f = self->frame;
+
+  g_return_val_if_fail (MM_IS_DECISION_VIEW (self), FALSE);
+  if (!self->has_bounds || !(f[2] > 0) || wx < f[0] || wy < f[1] || wx > f[0] + f[2] || wy > f[1] + f[2])
+    return FALSE;
+  *x = b[0] + (wx - f[0]) / f[2] * (b[1] - b[0]);
+  *y = b[3] - (wy - f[1]) / f[2] * (b[3] - b[2]);
+  return TRUE;
+}
+
+gboolean
+mm_decision_view_data_to_widget (MmDecisionView *self,
+                                 double          x,
+                                 double          y,
+                                 double         *wx,
+                                 double         *wy)
+{
+  const double *b = self->bounds, *f = self->frame;
+
+  g_return_val_if_fail (MM_IS_DECISION_VIEW (self), FALSE);
+  if (!self->has_bounds || !(f[2] > 0))
+    return FALSE;
+  *wx = f[0] + (x - b[0]) / (b[1] - b[0]) * f[2];
+  *wy = f[1] + (b[3] - y) / (b[3] - b[2]) * f[2];
+  return TRUE;
+}
+
+double
+mm_decision_view_pixels_to_data (MmDecisionView *self,
+                                 double          pixels)
+{
+  g_return_val_if_fail (MM_IS_DECISION_VIEW (self), 0.0);
+  if (!self->has_bounds || !(self->frame[2] > 0))
+    return 0.0;
+  return pixels / self->frame[2] * (self->bounds[1] - self->bounds[0]);
 }
 
 void

@@ -57,6 +57,30 @@ const float  *mm_decision_view_get_field      (MmDecisionView *self,
 /* The box the view shows (and the next field covers); FALSE without data. */
 gboolean      mm_decision_view_get_bounds     (MmDecisionView *self,
                                                double          bounds[4]);
+/* Draw mode (the app's "Draw your own data"): with @n_classes > 0 the box
+ * stays where it is while points are added and removed (a square around
+ * the origin when there is no data yet), the field is drawn for
+ * @n_classes classes even without points, and a banner says what to do when
+ * there are no points or only one class. 0 leaves draw mode. */
+void          mm_decision_view_set_drawing    (MmDecisionView *self,
+                                               guint           n_classes);
+guint         mm_decision_view_get_drawing    (MmDecisionView *self);
+/* Between the widget's coordinates and the data's, by the square as last
+ * drawn: FALSE before the first drawing, or (to data) outside the square. */
+gboolean      mm_decision_view_widget_to_data (MmDecisionView *self,
+                                               double          wx,
+                                               double          wy,
+                                               double         *x,
+                                               double         *y);
+gboolean      mm_decision_view_data_to_widget (MmDecisionView *self,
+                                               double          x,
+                                               double          y,
+                                               double         *wx,
+                                               double         *wy);
+/* A distance of @pixels on screen in the data's units (0 before drawing). */
+double        mm_decision_view_pixels_to_data (MmDecisionView *self,
+                                               double          pixels);
+
 /* The message shown instead of a field (the model does not fit the data, the
  * training diverged), or NULL. */
 const char   *mm_decision_view_get_message    (MmDecisionView *self);

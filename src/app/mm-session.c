@@ -669,8 +669,11 @@ build_model (MmSession *self,
   if (self->train == NULL)
     {
       if (fill_checks)
-        self->problem = g_strdup (self->data_state == MM_DATA_STATE_FAILED
-                                  ? self->data_message : _("Loading the data…"));
+        self->problem = g_strdup (self->data_state == MM_DATA_STATE_FAILED ? self->data_message
+                                  /* Ready without data: every drawn point was removed. */
+                                  : self->data_state == MM_DATA_STATE_READY
+                                  ? _("No data: draw points of two classes or more on the decision boundary")
+                                  : _("Loading the data…"));
       return NULL;
     }
 
@@ -1056,6 +1059,39 @@ mm_session_get_test_data (MmSession *self)
 {
   g_return_val_if_fail (MM_IS_SESSION (self), NULL);
   return self->test;
+}
+
+static void set_state (MmSession *self, MmTrainerState state);
+static gboolean is_over (MmTrainerState s);
+
+void
+mm_session_set_drawn_data (MmSession *self,
+                           MmDataset *train)
+{
+  g_return_if_fail (MM_IS_SESSION (self));
+
+  if (train != NULL)
+    mm_dataset_ref (train);
+  g_clear_pointer (&self->train, mm_dataset_unref);
+  g_clear_pointer (&self->test, mm_dataset_unref);
+  g_clear_pointer (&self->data_message, g_free);
+  self->train = train;
+  self->data_state = MM_DATA_STATE_READY;
+  /* A trainer at work takes the points between two steps and keeps its
+   * weights (mm_trainer_set_data); with no point left it pauses. */
+  if (self->trainer != NULL && !is_over (mm_trainer_get_state (self->trainer)))
+    {
+      if (train != NULL)
+        mm_trainer_set_data (self->trainer, train, NULL, NULL);
+      else if (mm_trainer_get_state (self->trainer) == MM_TRAINER_RUNNING)
+        {
+          mm_trainer_pause (self->trainer);
+          set_state (self, mm_trainer_get_state (self->trainer));
+        }
+    }
+  recheck (self);
+  set_dirty (self, TRUE);
+  g_signal_emit (self, signals[DATA_CHANGED], 0);
 }
 
 /* ---- Training ------------------------------------------------------------------ */

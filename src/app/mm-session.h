@@ -167,6 +167,12 @@ MmDataState              mm_session_get_data_state  (MmSession        *self);
 const char              *mm_session_get_data_message (MmSession       *self);
 MmDataset               *mm_session_get_train_data  (MmSession        *self);
 MmDataset               *mm_session_get_test_data   (MmSession        *self);
+/* Points drawn by hand replace the training data (and drop the test data);
+ * NULL: no point. A running trainer picks them up at its next step with the
+ * weights it has. Loading data again (another data set in the settings)
+ * replaces them. */
+void                     mm_session_set_drawn_data  (MmSession        *self,
+                                                     MmDataset        *train);
 
 /* Training. */
 gboolean                 mm_session_can_train       (MmSession        *self);

@@ -5,6 +5,8 @@
 #include "mm-model-builder.h"
 #include "mm-training-panel.h"
 #include "mm-decision-view.h"
+#include "mm-draw-bar.h"
+#include "mm-cost-view.h"
 #include "mm-sample-grid.h"
 #include "mm-confusion-view.h"
 #include "mm-filter-view.h"
@@ -25,6 +27,8 @@ struct _MmWindow {
   GtkWidget *builder;
   GtkWidget *panel;
   GtkWidget *decision_view;
+  GtkWidget *draw_bar;      /* draw your own 2-D data (mm-draw-bar.c) */
+  GtkWidget *cost_view;     /* the cost meter's page (mm-cost-view.c) */
   GtkWidget *sample_grid;
   GtkWidget *confusion_view;
   GtkWidget *filter_view;
@@ -455,6 +459,7 @@ tick (GtkWidget     *widget,
   g_array_set_size (self->records, 0);
   mm_session_poll (self->session, self->records);
   feed_plot (self);
+  mm_cost_view_update (MM_COST_VIEW (self->cost_view), mm_session_get_trainer (self->session), self->records);
   if (self->records->len > 0)
     {
       for (guint i = 0; i < self->records->len; i++)
@@ -1299,7 +1304,15 @@ mm_window_init (MmWindow *self)
   self->decision_view = mm_decision_view_new ();
   self->sample_grid = mm_sample_grid_new ();
   self->confusion_view = mm_confusion_view_new ();
-  gtk_box_append (GTK_BOX (self->data_box), self->decision_view);
+  {
+    GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+
+    self->draw_bar = mm_draw_bar_new (self->session, MM_DECISION_VIEW (self->decision_view));
+    gtk_box_append (GTK_BOX (column), self->draw_bar);
+    gtk_box_append (GTK_BOX (column), self->decision_view);
+    g_object_bind_property (self->decision_view, "visible", column, "visible", G_BINDING_SYNC_CREATE);
+    gtk_box_append (GTK_BOX (self->data_box), column);
+  }
   gtk_box_append (GTK_BOX (self->data_box), self->sample_grid);
   gtk_box_append (GTK_BOX (self->data_box), self->confusion_view);
   self->filter_view = mm_filter_view_new ();
@@ -1355,6 +1368,8 @@ mm_window_init (MmWindow *self)
   gtk_box_append (GTK_BOX (self->graph_box), self->graph_page);
   gtk_stack_add_titled (GTK_STACK (self->view_stack), mm_race_page_new (self->session), "race",
                         _("Optimizer race"));
+  self->cost_view = mm_cost_view_new ();
+  gtk_stack_add_titled (GTK_STACK (self->view_stack), self->cost_view, "cost", _("Cost"));
 }
 
 MmSession *
@@ -1429,4 +1444,18 @@ mm_window_export_pytorch (MmWindow    *self,
   return project != NULL &&
          mm_export_pytorch_files (project, mm_session_get_train_data (self->session),
                                   mm_session_get_test_data (self->session), NULL, NULL, path, error);
+}
+
+GtkWidget *
+mm_window_get_draw_bar (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->draw_bar;
+}
+
+GtkWidget *
+mm_window_get_cost_view (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->cost_view;
 }

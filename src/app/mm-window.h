@@ -15,6 +15,8 @@ MmSession *mm_window_get_session       (MmWindow      *self);
 GtkWidget *mm_window_get_model_builder (MmWindow      *self);
 GtkWidget *mm_window_get_plot          (MmWindow      *self);
 GtkWidget *mm_window_get_decision_view (MmWindow      *self);
+GtkWidget *mm_window_get_draw_bar      (MmWindow      *self);
+GtkWidget *mm_window_get_cost_view     (MmWindow      *self);
 GtkWidget *mm_window_get_graph_page    (MmWindow      *self);
 /* Save / open a project file as the menu does (errors while opening are
  * shown in a dialog and change nothing). */
