@@ -346,6 +346,52 @@ draw_marker (cairo_t *cr,
   cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
 }
 
+/* An area: the curve through each column's last value, closed along the
+ * bottom of the axis (0, or the axis' lowest value when 0 is not on it);
+ * skipped points break it. */
+static void
+draw_area (MmPlotLayer       *layer,
+           cairo_t           *cr,
+           const MmPlotScale *xs,
+           const MmPlotScale *ys)
+{
+  double base = px_y (ys, ys->log ? MIN (ys->v0, ys->v1) : CLAMP (0.0, MIN (ys->v0, ys->v1), MAX (ys->v0, ys->v1)));
+  double x_start = 0, x_end = 0;
+  gboolean open = FALSE;
+
+  cairo_new_path (cr);
+  for (guint k = 0; k < layer->n_columns; k++)
+    {
+      const MmPlotColumn *col = &layer->columns[k];
+      double xf = px_x (xs, col->x_first), xl = px_x (xs, col->x_last);
+
+      if (open && !connected (&layer->columns[k - 1], col))
+        {
+          cairo_line_to (cr, x_end, base);
+          cairo_line_to (cr, x_start, base);
+          cairo_close_path (cr);
+          open = FALSE;
+        }
+      if (!open)
+        {
+          x_start = xf;
+          cairo_move_to (cr, xf, px_y (ys, col->y_first));
+          open = TRUE;
+        }
+      else
+        cairo_line_to (cr, xf, px_y (ys, col->y_first));
+      cairo_line_to (cr, xl, px_y (ys, col->y_last));
+      x_end = xl;
+    }
+  if (open)
+    {
+      cairo_line_to (cr, x_end, base);
+      cairo_line_to (cr, x_start, base);
+      cairo_close_path (cr);
+    }
+  cairo_fill (cr);
+}
+
 void
 mm_plot_layer_draw (MmPlotLayer       *layer,
                     cairo_t           *cr,
@@ -364,6 +410,12 @@ mm_plot_layer_draw (MmPlotLayer       *layer,
   cairo_save (cr);
   mm_plot_layer_get_draw_color (layer, &color);
   gdk_cairo_set_source_rgba (cr, &color);
+  if (layer->style == MM_PLOT_STYLE_AREA)
+    {
+      draw_area (layer, cr, xs, ys);
+      cairo_restore (cr);
+      return;
+    }
   cairo_set_line_width (cr, mm_plot_layer_get_line_width (layer, ui_scale));
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -411,6 +463,13 @@ mm_plot_layer_draw_swatch (MmPlotLayer *layer,
   if (layer->style == MM_PLOT_STYLE_THIN_LINE)
     color.alpha = MIN (1.0f, color.alpha * 1.5f);
   gdk_cairo_set_source_rgba (cr, &color);
+  if (layer->style == MM_PLOT_STYLE_AREA)
+    {
+      cairo_rectangle (cr, x, y - 5 * ui_scale, width, 10 * ui_scale);
+      cairo_fill (cr);
+      cairo_restore (cr);
+      return;
+    }
   cairo_set_line_width (cr, MAX (mm_plot_layer_get_line_width (layer, ui_scale), 1.5 * ui_scale));
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_move_to (cr, x, y);

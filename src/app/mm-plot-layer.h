@@ -20,6 +20,8 @@ typedef enum {
   MM_PLOT_STYLE_LINE,      /* a solid line (smoothed loss, accuracy) */
   MM_PLOT_STYLE_THIN_LINE, /* a thin, light line (raw batch loss), drawn below the others */
   MM_PLOT_STYLE_POINTS,    /* markers joined by a line (per-epoch evaluations) */
+  MM_PLOT_STYLE_AREA,      /* filled from the curve down to the axis, drawn below the lines in the
+                            * order added: stacked bands are cumulative sums added top first */
 } MmPlotStyle;
 
 typedef enum {

@@ -416,8 +416,14 @@ compute_y_axis (MmPlot      *self,
       gboolean lo_zero = FALSE, hi_zero = FALSE;
       double span;
 
-      /* Include 0 when the data come near it (a loss going down towards 0). */
-      if (lo >= 0 && lo <= 0.25 * hi)
+      gboolean areas = FALSE;
+
+      for (guint i = 0; i < self->layers->len; i++)
+        areas |= get_layer (self, i)->visible && get_layer (self, i)->style == MM_PLOT_STYLE_AREA &&
+                 get_layer (self, i)->axis == axis;
+      /* Include 0 when the data come near it (a loss going down towards 0),
+       * and under filled areas, whose height is their value. */
+      if (lo >= 0 && (lo <= 0.25 * hi || areas))
         {
           lo_zero = TRUE;
           lo = 0;
@@ -1047,13 +1053,14 @@ draw (MmPlot        *self,
   cairo_rectangle (cr, g->left - 4 * s, g->top - 4 * s,
                    g->right - g->left + 8 * s, g->bottom - g->top + 8 * s);
   cairo_clip (cr);
-  /* Raw batch losses go below the curves that summarise them. */
+  /* Raw batch losses and filled areas go below the curves. */
   for (guint pass = 0; pass < 2; pass++)
     for (guint i = 0; i < self->layers->len; i++)
       {
         MmPlotLayer *layer = get_layer (self, i);
+        gboolean below = layer->style == MM_PLOT_STYLE_THIN_LINE || layer->style == MM_PLOT_STYLE_AREA;
 
-        if (layer->visible && (layer->style == MM_PLOT_STYLE_THIN_LINE) == (pass == 0))
+        if (layer->visible && below == (pass == 0))
           mm_plot_layer_draw (layer, cr, &g->xs, &g->ys[layer->axis], s);
       }
   draw_markers (self, cr, palette);
@@ -1333,7 +1340,7 @@ mm_plot_add_series (MmPlot        *self,
   GdkRGBA fallback;
 
   g_return_val_if_fail (MM_IS_PLOT (self), 0);
-  g_return_val_if_fail (style <= MM_PLOT_STYLE_POINTS, 0);
+  g_return_val_if_fail (style <= MM_PLOT_STYLE_AREA, 0);
   g_return_val_if_fail (axis <= MM_PLOT_Y_AXIS_RIGHT, 0);
 
   if (color == NULL)
@@ -1652,6 +1659,28 @@ mm_plot_clear_markers (MmPlot *self)
     return;
   g_array_set_size (self->markers, 0);
   invalidate (self);
+}
+
+guint
+mm_plot_get_n_markers (MmPlot *self)
+{
+  g_return_val_if_fail (MM_IS_PLOT (self), 0);
+  return self->markers->len;
+}
+
+const char *
+mm_plot_get_marker (MmPlot *self,
+                    guint   index,
+                    double *x)
+{
+  const Marker *m;
+
+  g_return_val_if_fail (MM_IS_PLOT (self), NULL);
+  g_return_val_if_fail (index < self->markers->len, NULL);
+  m = &g_array_index (self->markers, Marker, index);
+  if (x)
+    *x = m->x;
+  return m->label ? m->label : "";
 }
 
 /**

@@ -86,6 +86,11 @@ void        mm_plot_add_marker              (MmPlot        *self,
                                              double         x,
                                              const char    *label);
 void        mm_plot_clear_markers           (MmPlot        *self);
+guint       mm_plot_get_n_markers           (MmPlot        *self);
+/* The label of marker @index (in the order added), and its x in @x. */
+const char *mm_plot_get_marker              (MmPlot        *self,
+                                             guint          index,
+                                             double        *x);
 
 gboolean    mm_plot_find_nearest            (MmPlot        *self,
                                              double         x_px,

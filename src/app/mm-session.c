@@ -1,6 +1,7 @@
 /* mm-session.c — the app's controller: network, settings, data, trainer. */
 #include "config.h"
 #include "mm-session.h"
+#include "mm-run-log.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -61,6 +62,16 @@ struct _MmSession {
   guint64 trainer_steps_read;
   guint trainer_epochs_read;
   gboolean dirty;
+
+  /* Changes made while training (mm-change.h) and the record of the run. */
+  MmOptimizerConfig live_optimizer;  /* as the trainer has it (asked for) */
+  double live_l1, live_l2;
+  GArray *changes;              /* MmChange, global steps */
+  guint trainer_changes_read;
+  MmRunRecord *run_start;       /* how the run from fresh weights began; NULL: none */
+  guint64 continued_at;         /* the first step a new trainer continued from (0: none) */
+  GArray *replay;               /* MmChange for the next trainer (a replay), or NULL */
+  gboolean replaying;           /* the trainer replays a record */
 };
 
 G_DEFINE_FINAL_TYPE (MmSession, mm_session, G_TYPE_OBJECT)
@@ -80,6 +91,7 @@ static guint signals[N_SIGNALS];
 
 static void recheck (MmSession *self);
 static void load_data (MmSession *self);
+static void push_live_changes (MmSession *self);
 
 static void
 set_dirty (MmSession *self,
@@ -882,6 +894,7 @@ mm_session_settings_changed (MmSession *self)
   g_return_if_fail (MM_IS_SESSION (self));
   if (self->request == NULL || !same_data_request (self->request, &self->settings))
     load_data (self);
+  push_live_changes (self);
   recheck (self);
   set_dirty (self, TRUE);
   g_signal_emit (self, signals[SETTINGS_CHANGED], 0);
@@ -1128,6 +1141,79 @@ is_over (MmTrainerState s)
          s == MM_TRAINER_FAILED;
 }
 
+/* The changes the trainer applied since the last pull, at global steps. A
+ * replay's changes move the settings too, so the panel follows the run. */
+static void
+pull_changes (MmSession *self)
+{
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
+  gboolean moved = FALSE;
+
+  self->trainer_changes_read += mm_trainer_get_changes (self->trainer, self->trainer_changes_read, changes);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      MmChange *c = &g_array_index (changes, MmChange, i);
+      MmOptimizerConfig o = self->live_optimizer;
+      double l1 = self->live_l1, l2 = self->live_l2;
+
+      c->step += self->step_offset;
+      g_array_append_val (self->changes, *c);
+      if (c->kind == MM_CHANGE_LR)
+        o.lr = c->lr;
+      else if (c->kind == MM_CHANGE_OPTIMIZER)
+        o = c->optimizer;
+      else
+        {
+          l1 = c->l1;
+          l2 = c->l2;
+        }
+      if (self->replaying &&
+          (memcmp (&o, &self->live_optimizer, sizeof o) != 0 || l1 != self->live_l1 || l2 != self->live_l2))
+        {
+          self->live_optimizer = self->settings.optimizer = o;
+          self->settings.adamw = o.kind == MM_OPTIMIZER_ADAM && o.decoupled_weight_decay;
+          self->live_l1 = self->settings.l1 = l1;
+          self->live_l2 = self->settings.l2 = l2;
+          moved = TRUE;
+        }
+    }
+  if (moved)
+    g_signal_emit (self, signals[SETTINGS_CHANGED], 0);
+}
+
+/* The optimizer as the settings describe it (AdamW: decoupled decay). */
+static MmOptimizerConfig
+settings_optimizer (MmSession *self)
+{
+  MmOptimizerConfig o = self->settings.optimizer;
+
+  o.decoupled_weight_decay = self->settings.adamw;
+  return o;
+}
+
+/* Sends what changed in the settings since the trainer got them; a
+ * trainer that is not running or paused gets nothing (the next one starts
+ * with the settings). */
+static void
+push_live_changes (MmSession *self)
+{
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
+  MmOptimizerConfig o = settings_optimizer (self);
+
+  if (self->trainer == NULL || is_over (mm_trainer_get_state (self->trainer)))
+    return;
+  mm_live_diff (&self->live_optimizer, self->live_l1, self->live_l2, &o, self->settings.l1, self->settings.l2, changes);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!mm_trainer_change (self->trainer, &g_array_index (changes, MmChange, i), &error))
+        g_signal_emit (self, signals[NOTICE], 0, error->message);
+    }
+  self->live_optimizer = o;
+  self->live_l1 = self->settings.l1;
+  self->live_l2 = self->settings.l2;
+}
+
 /* Copies what the trainer did since the last pull into the session's history. */
 static void
 pull_history (MmSession *self)
@@ -1142,6 +1228,7 @@ pull_history (MmSession *self)
       self->read_trainer = self->trainer;
       self->trainer_steps_read = 0;
       self->trainer_epochs_read = 0;
+      self->trainer_changes_read = 0;
     }
   points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
   mm_trainer_get_history (self->trainer, self->trainer_steps_read, points);
@@ -1153,6 +1240,8 @@ pull_history (MmSession *self)
     }
   g_array_append_vals (self->history, points->data, points->len);
   self->trainer_steps_read += points->len;
+  /* After the steps: a step that used a change comes with it. */
+  pull_changes (self);
 
   epochs = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
   mm_trainer_get_epochs (self->trainer, self->trainer_epochs_read, epochs);
@@ -1187,6 +1276,7 @@ retire_trainer (MmSession *self)
   self->params = mm_trainer_snapshot_params (self->trainer);
   g_clear_pointer (&self->trainer, mm_trainer_free);
   self->read_trainer = NULL;
+  self->replaying = FALSE;
 }
 
 /* Fresh random weights for @model (history starts again). */
@@ -1206,6 +1296,9 @@ fresh_params (MmSession *self,
   self->epoch_offset = 0;
   g_array_set_size (self->history, 0);
   g_array_set_size (self->epochs, 0);
+  g_array_set_size (self->changes, 0);
+  g_clear_pointer (&self->run_start, mm_run_record_free);
+  self->continued_at = 0;
   g_signal_emit (self, signals[HISTORY_RESET], 0);
 }
 
@@ -1214,6 +1307,51 @@ mm_session_can_train (MmSession *self)
 {
   g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
   return self->problem == NULL && self->train != NULL;
+}
+
+/* A trainer from fresh weights starts the record of a run; one that
+ * continues after Stop records what changed in the settings meanwhile, at
+ * the step it continues from. */
+static void
+start_run_record (MmSession *self)
+{
+  MmOptimizerConfig o = settings_optimizer (self);
+
+  if (self->step_offset == 0 && self->history->len == 0)
+    {
+      g_array_set_size (self->changes, 0);
+      g_clear_pointer (&self->run_start, mm_run_record_free);
+      self->run_start = mm_run_record_new ();
+      self->run_start->seed = self->settings.seed;
+      self->run_start->optimizer = o;
+      self->run_start->l1 = self->settings.l1;
+      self->run_start->l2 = self->settings.l2;
+      self->continued_at = 0;
+    }
+  else if (self->run_start != NULL)
+    {
+      g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
+      MmRunRecord *r;
+
+      if (self->continued_at == 0)
+        self->continued_at = self->step_offset;
+      mm_live_diff (&self->live_optimizer, self->live_l1, self->live_l2, &o, self->settings.l1, self->settings.l2,
+                    changes);
+      r = mm_run_record_new ();
+      r->optimizer = self->live_optimizer;
+      r->l1 = self->live_l1;
+      r->l2 = self->live_l2;
+      for (guint i = 0; i < changes->len; i++)
+        g_array_index (changes, MmChange, i).step = self->step_offset;
+      g_array_append_vals (r->changes, changes->data, changes->len);
+      mm_run_record_fill_old (r);
+      g_array_append_vals (self->changes, r->changes->data, r->changes->len);
+      mm_run_record_free (r);
+    }
+  self->live_optimizer = o;
+  self->live_l1 = self->settings.l1;
+  self->live_l2 = self->settings.l2;
+  self->trainer_changes_read = 0;
 }
 
 static gboolean
@@ -1271,9 +1409,13 @@ ensure_trainer (MmSession  *self,
   config.seed = self->settings.seed + self->epoch_offset;
   config.initial_params = self->params;
   config.threads = 1;
+  self->replaying = self->replay != NULL;
+  config.changes = g_steal_pointer (&self->replay);
   self->trainer = mm_trainer_new (&config, error);
+  g_clear_pointer (&config.changes, g_array_unref);
   if (self->trainer == NULL)
     return FALSE;
+  start_run_record (self);
   mm_trainer_set_step_delay (self->trainer, self->step_delay);
   return TRUE;
 }
@@ -1349,9 +1491,12 @@ mm_session_set_lr (MmSession *self,
   g_return_if_fail (MM_IS_SESSION (self));
   if (!(lr > 0.0) || !isfinite (lr))
     return;
+  if (self->settings.optimizer.lr == lr)
+    return;
   self->settings.optimizer.lr = lr;
-  if (self->trainer != NULL)
-    mm_trainer_set_lr (self->trainer, lr);
+  push_live_changes (self);
+  /* The panel shows it even when the change came from elsewhere. */
+  g_signal_emit (self, signals[SETTINGS_CHANGED], 0);
 }
 
 void
@@ -1453,6 +1598,74 @@ mm_session_get_history (MmSession *self,
     return 0;
   g_array_append_vals (points, &g_array_index (self->history, MmStepPoint, from), self->history->len - from);
   return self->history->len - (guint) from;
+}
+
+guint
+mm_session_get_changes (MmSession *self,
+                        guint      from,
+                        GArray    *changes)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  if (from >= self->changes->len)
+    return 0;
+  g_array_append_vals (changes, &g_array_index (self->changes, MmChange, from), self->changes->len - from);
+  return self->changes->len - from;
+}
+
+gboolean
+mm_session_can_replay (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  return self->run_start != NULL && self->history->len > 0;
+}
+
+gboolean
+mm_session_replay (MmSession  *self,
+                   GError    **error)
+{
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmRunRecord) run = NULL;
+  guint64 continued_at = self->continued_at;
+
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  if (!mm_session_can_replay (self))
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           _("There is no run to replay: train from new weights first"));
+      return FALSE;
+    }
+  model = build_model (self, FALSE);
+  if (model == NULL || self->train == NULL)
+    {
+      g_set_error_literal (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                           self->problem ? self->problem : _("The network cannot be trained yet"));
+      return FALSE;
+    }
+  retire_trainer (self);
+  run = mm_run_record_copy (self->run_start);
+  g_array_append_vals (run->changes, self->changes->data, self->changes->len);
+
+  /* From scratch: the run's seed and first settings, new weights from
+   * that seed; the trainer applies each change at its step. */
+  self->settings.seed = run->seed;
+  self->settings.optimizer = run->optimizer;
+  self->settings.adamw = run->optimizer.kind == MM_OPTIMIZER_ADAM && run->optimizer.decoupled_weight_decay;
+  self->settings.l1 = run->l1;
+  self->settings.l2 = run->l2;
+  fresh_params (self, model);
+  g_clear_pointer (&self->replay, g_array_unref);
+  self->replay = g_array_ref (run->changes);
+  g_signal_emit (self, signals[SETTINGS_CHANGED], 0);
+  if (!mm_session_train (self, error))
+    return FALSE;
+  if (continued_at > 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("The run was stopped and continued at step %zu, with new "
+                                                "shuffling: the replay is the same only up to there."),
+                                              (gsize) continued_at);
+      g_signal_emit (self, signals[NOTICE], 0, msg);
+    }
+  return TRUE;
 }
 
 guint
@@ -1618,6 +1831,11 @@ mm_session_to_project (MmSession  *self,
   p->init = s->init;
   g_array_append_vals (p->steps, self->history->data, self->history->len);
   g_array_append_vals (p->epoch_results, self->epochs->data, self->epochs->len);
+  if (self->run_start != NULL)
+    {
+      p->run = mm_run_record_copy (self->run_start);
+      g_array_append_vals (p->run->changes, self->changes->data, self->changes->len);
+    }
   /* Trained weights are saved; untrained ones are drawn again from the seed. */
   if (self->history->len > 0)
     {
@@ -1753,6 +1971,16 @@ mm_session_apply_project (MmSession        *self,
   g_array_append_vals (self->epochs, p->epoch_results->data, p->epoch_results->len);
   self->step_offset = self->history->len > 0 ? g_array_index (self->history, MmStepPoint, self->history->len - 1).step : 0;
   self->epoch_offset = self->epochs->len > 0 ? g_array_index (self->epochs, MmProjectEpoch, self->epochs->len - 1).epoch : 0;
+  g_array_set_size (self->changes, 0);
+  g_clear_pointer (&self->run_start, mm_run_record_free);
+  self->continued_at = 0;
+  if (p->run != NULL)
+    {
+      self->run_start = mm_run_record_copy (p->run);
+      mm_run_record_fill_old (self->run_start);
+      g_array_append_vals (self->changes, self->run_start->changes->data, self->run_start->changes->len);
+      g_array_set_size (self->run_start->changes, 0);
+    }
 
   set_state (self, MM_TRAINER_READY);
   g_signal_emit (self, signals[HISTORY_RESET], 0);
@@ -1904,6 +2132,9 @@ mm_session_finalize (GObject *object)
   g_clear_pointer (&self->params, mm_params_unref);
   g_free (self->params_model);
   g_array_unref (self->history);
+  g_array_unref (self->changes);
+  g_clear_pointer (&self->run_start, mm_run_record_free);
+  g_clear_pointer (&self->replay, g_array_unref);
   g_array_unref (self->epochs);
   G_OBJECT_CLASS (mm_session_parent_class)->finalize (object);
 }
@@ -1967,6 +2198,7 @@ mm_session_init (MmSession *self)
   g_array_set_clear_func (self->checks, (GDestroyNotify) layer_check_clear);
   self->state = MM_TRAINER_READY;
   self->history = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  self->changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
   self->epochs = g_array_new (FALSE, FALSE, sizeof (MmProjectEpoch));
 
   /* A ready demo: the seed's MLP on Fashion-MNIST when it is installed,

@@ -203,6 +203,17 @@ guint                    mm_session_get_history     (MmSession        *self,
 guint                    mm_session_get_epochs      (MmSession        *self,
                                                      guint             from,
                                                      GArray           *epochs);
+/* Settings changed during the run (MmChange, at global steps, with the
+ * values before), from index @from on. */
+guint                    mm_session_get_changes     (MmSession        *self,
+                                                     guint             from,
+                                                     GArray           *changes);
+/* Replay: the run from new weights with its seed and first settings, each
+ * recorded change applied at its step (mm-change.h): the same losses bit
+ * for bit. The history starts again with the replay. */
+gboolean                 mm_session_can_replay      (MmSession        *self);
+gboolean                 mm_session_replay          (MmSession        *self,
+                                                     GError          **error);
 /* Steps per epoch of the current data and batch size (0 before the data). */
 gsize                    mm_session_get_batches_per_epoch (MmSession  *self);
 

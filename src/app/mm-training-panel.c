@@ -1,9 +1,10 @@
 /* mm-training-panel.c — data set, loss, optimizer, regularization and run settings.
  *
- * Every control writes the session's settings. While a run is going on, only
- * the learning rate can change (it takes effect at the next batch); the other
- * controls are insensitive with a hint, so nothing resets the network behind
- * the user's back.
+ * Every control writes the session's settings. While a run is going on, the
+ * learning rate, the optimizer and its settings, and the L1/L2 penalties can
+ * change (from the next batch, marked on the loss plot, the network kept);
+ * the other controls are insensitive with a hint, so nothing resets the
+ * network behind the user's back.
  */
 #include "config.h"
 #include "mm-training-panel.h"
@@ -193,6 +194,18 @@ lr_changed (MmTrainingPanel *self)
     mm_session_set_lr (self->session, spin (self->lr));
 }
 
+/* The rows that can change while training runs (mm-change.h). */
+static gboolean
+is_live_row (MmTrainingPanel *self,
+             GtkWidget       *row)
+{
+  GtkWidget *w = gtk_widget_get_last_child (row);
+
+  return w == self->lr || w == self->optimizer || w == self->momentum || w == self->nesterov ||
+         w == self->alpha || w == self->centered || w == self->beta1 || w == self->beta2 ||
+         w == self->amsgrad || w == self->weight_decay || w == self->l1 || w == self->l2;
+}
+
 static void
 state_changed (MmTrainingPanel *self)
 {
@@ -201,12 +214,12 @@ state_changed (MmTrainingPanel *self)
   GtkWidget *child;
 
   for (child = gtk_widget_get_first_child (self->box); child; child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_BOX (child) && gtk_widget_get_first_child (child) != NULL &&
-        gtk_widget_get_last_child (child) != self->lr)
+    if (GTK_IS_BOX (child) && gtk_widget_get_first_child (child) != NULL && !is_live_row (self, child))
       gtk_widget_set_sensitive (child, !busy);
   gtk_label_set_label (GTK_LABEL (self->hint_label),
-                       busy ? _("While training runs, only the learning rate can change. "
-                                "Stop to change the other settings; Train then continues from the current weights.")
+                       busy ? _("While training runs, the learning rate, the optimizer and the penalties can change: "
+                                "from the next batch, marked on the loss plot. Stop to change the other settings; "
+                                "Train then continues from the current weights.")
                             : "");
 }
 

@@ -11,6 +11,8 @@
 #include "mm-confusion-view.h"
 #include "mm-filter-view.h"
 #include "mm-plot.h"
+#include "mm-loss-split.h"
+#include "mm-run-log.h"
 #include "mm-settings.h"
 #include "mm-graph-view.h"
 #include "mm-expression-lab.h"
@@ -41,6 +43,9 @@ struct _MmWindow {
   double ema, ema_weight;
   float last_lr;
   gboolean penalty_shown;
+  MmLossSplit split;        /* the stacked data loss / L1 / L2 (mm-loss-split.c) */
+  GtkWidget *split_toggle;
+  guint changes_read;       /* settings changes marked on the plot */
   guint tick_id;
   GArray *records;          /* scratch for draining the trainer */
   gint64 last_view_update;  /* µs, frame time */
@@ -213,6 +218,8 @@ plot_reset (MmWindow *self)
   self->last_lr = 0;
   self->penalty_shown = FALSE;
   mm_plot_set_series_visible (MM_PLOT (self->plot), self->series_penalty, FALSE);
+  self->changes_read = 0;
+  mm_loss_split_reset (&self->split);
 }
 
 static void
@@ -226,6 +233,20 @@ update_x_scale (MmWindow *self)
     mm_plot_set_x_scale (MM_PLOT (self->plot), 1.0, _("step"));
 }
 
+/* Whether a recorded change is marked at @step. */
+static gboolean
+marked_change_at (MmWindow *self,
+                  guint64   step)
+{
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
+
+  mm_session_get_changes (self->session, 0, changes);
+  for (guint i = 0; i < changes->len; i++)
+    if (g_array_index (changes, MmChange, i).step + 1 == step)
+      return TRUE;
+  return FALSE;
+}
+
 /* Appends what was trained since the last frame: every step's loss (the
  * history is complete even when the trainer merged its records), and each
  * finished epoch's evaluation. */
@@ -234,8 +255,17 @@ feed_plot (MmWindow *self)
 {
   g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
   g_autoptr(GArray) epochs = g_array_new (FALSE, FALSE, sizeof (MmProjectEpoch));
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
   MmPlot *plot = MM_PLOT (self->plot);
 
+  /* Every setting changed mid-run is marked at the first step it applies to. */
+  self->changes_read += mm_session_get_changes (self->session, self->changes_read, changes);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const MmChange *c = &g_array_index (changes, MmChange, i);
+      g_autofree char *label = mm_change_label (c);
+      mm_plot_add_marker (plot, (double) (c->step + 1), label);
+    }
   mm_session_get_history (self->session, self->history_read, points);
   if (points->len > 0)
     {
@@ -259,8 +289,9 @@ feed_plot (MmWindow *self)
           yp[i] = p->penalty;
           any_penalty |= p->penalty > 0;
           /* A learning rate changed mid-run (by hand or by a schedule) is
-           * marked where it happened, so its effect can be seen. */
-          if (self->last_lr > 0 && p->lr != self->last_lr)
+           * marked where it happened, so its effect can be seen; changes
+           * the session recorded have their own marker. */
+          if (self->last_lr > 0 && p->lr != self->last_lr && !marked_change_at (self, p->step))
             {
               g_autofree char *label = g_strdup_printf (_("lr → %g"), p->lr);
               mm_plot_add_marker (plot, (double) p->step, label);
@@ -270,10 +301,11 @@ feed_plot (MmWindow *self)
       mm_plot_append_many (plot, self->series_batch, x, y, points->len);
       mm_plot_append_many (plot, self->series_smooth, x, ys, points->len);
       mm_plot_append_many (plot, self->series_penalty, x, yp, points->len);
+      mm_loss_split_append (&self->split, plot, (const MmStepPoint *) (void *) points->data, points->len);
       if (any_penalty && !self->penalty_shown)
         {
           self->penalty_shown = TRUE;
-          mm_plot_set_series_visible (plot, self->series_penalty, TRUE);
+          mm_plot_set_series_visible (plot, self->series_penalty, !self->split.shown);
         }
       self->history_read += points->len;
     }
@@ -292,6 +324,19 @@ feed_plot (MmWindow *self)
         }
     }
   self->epochs_read += epochs->len;
+}
+
+/* Split: the stacked bands and the total instead of the batch curves. */
+static void
+split_toggled (MmWindow *self)
+{
+  gboolean split = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->split_toggle));
+  MmPlot *plot = MM_PLOT (self->plot);
+
+  mm_loss_split_set_shown (&self->split, plot, split);
+  mm_plot_set_series_visible (plot, self->series_batch, !split);
+  mm_plot_set_series_visible (plot, self->series_smooth, !split);
+  mm_plot_set_series_visible (plot, self->series_penalty, !split && self->penalty_shown);
 }
 
 static void
@@ -357,12 +402,28 @@ build_plot (MmWindow *self)
   self->series_test = mm_plot_add_series (plot, _("test loss per epoch"), &test, MM_PLOT_STYLE_POINTS, MM_PLOT_Y_AXIS_LEFT);
   self->series_acc = mm_plot_add_series (plot, _("test accuracy"), &acc, MM_PLOT_STYLE_POINTS, MM_PLOT_Y_AXIS_RIGHT);
   mm_plot_set_series_visible (plot, self->series_penalty, FALSE);
+  mm_loss_split_add_series (&self->split, plot);
   mm_plot_set_y_label (plot, MM_PLOT_Y_AXIS_LEFT, _("loss"));
   mm_plot_set_y_label (plot, MM_PLOT_Y_AXIS_RIGHT, _("accuracy (%)"));
   mm_plot_set_placeholder_text (plot, _("Press Train: the loss appears here."));
 
   self->epochs_toggle = gtk_toggle_button_new_with_label (_("x in epochs"));
   self->log_toggle = gtk_toggle_button_new_with_label (_("log y"));
+  self->split_toggle = gtk_toggle_button_new_with_label (_("split loss"));
+  gtk_widget_set_tooltip_text (self->split_toggle, _("Stack the data loss, the L1 and the L2 penalty (smoothed) "
+                                                     "under the total loss"));
+  gtk_widget_add_css_class (self->split_toggle, "flat");
+  gtk_box_append (GTK_BOX (bar), self->split_toggle);
+  g_signal_connect_swapped (self->split_toggle, "toggled", G_CALLBACK (split_toggled), self);
+  {
+    GtkWidget *replay = gtk_button_new_from_icon_name ("media-seek-backward-symbolic");
+    gtk_widget_set_tooltip_text (replay, _("Replay the run: from new weights with the same seed, each setting "
+                                           "change at its step"));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (replay), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Replay run"), -1);
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (replay), "win.replay-run");
+    gtk_widget_add_css_class (replay, "flat");
+    gtk_box_append (GTK_BOX (bar), replay);
+  }
   gtk_widget_set_tooltip_text (self->epochs_toggle, _("Show the x axis in epochs instead of steps"));
   gtk_widget_set_tooltip_text (self->log_toggle, _("Logarithmic loss axis"));
   gtk_widget_set_tooltip_text (export, _("Export the plot as PNG or SVG"));
@@ -492,6 +553,18 @@ train_activated (GSimpleAction *action,
   g_autoptr(GError) error = NULL;
 
   if (!mm_session_train (self->session, &error))
+    show_error (self, error);
+}
+
+static void
+replay_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       data)
+{
+  MmWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mm_session_replay (self->session, &error))
     show_error (self, error);
 }
 
@@ -1106,6 +1179,7 @@ static const GActionEntry win_actions[] = {
   { "classroom", NULL, NULL, "false", classroom_changed },
   { "preset", preset_activated, "s", NULL, NULL },
   { "train", train_activated, NULL, NULL, NULL },
+  { "replay-run", replay_activated, NULL, NULL, NULL },
   { "pause", pause_activated, NULL, NULL, NULL },
   { "step", step_activated, NULL, NULL, NULL },
   { "stop", stop_activated, NULL, NULL, NULL },
