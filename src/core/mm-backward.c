@@ -211,11 +211,14 @@ mm_backward_step (MmBackward *bw)
        * into its inputs' gradients. */
       MmCostMeter *meter = mm_cost_meter_get_current ();
       double t0 = G_UNLIKELY (meter != NULL) ? mm_cost_clock () : 0.0;
-      guint64 added = 0;
+      guint64 added = 0, flops = 0;
 
       need = g_new0 (gboolean, node->n_inputs);
       for (guint i = 0; i < node->n_inputs; i++)
         need[i] = position_of (bw, node->inputs[i]) >= 0;
+      /* Counted before the sparse path below clears @need. */
+      if (G_UNLIKELY (meter != NULL))
+        flops = mm_node_count_flops (node, need);
       if (node->klass->backward_add != NULL && !(bw->flags & MM_BACKWARD_KEEP_ALL))
         {
           /* Sparse contributions go straight into the inputs' sums. */
@@ -262,8 +265,7 @@ mm_backward_step (MmBackward *bw)
             }
         }
       if (G_UNLIKELY (meter != NULL))
-        mm_cost_meter_add (meter, node, MM_COST_BACKWARD, mm_cost_clock () - t0,
-                           mm_node_count_flops (node, need) + added);
+        mm_cost_meter_add (meter, node, MM_COST_BACKWARD, mm_cost_clock () - t0, flops + added);
     }
 
   if (!(bw->flags & MM_BACKWARD_KEEP_ALL) && !bw->is_target[pos])
