@@ -312,13 +312,43 @@ save_failure_reason (const GError *e)
     }
 }
 
+/* @message with the temporary files' names (TMP and TMP.XXXXXX, which GLib
+ * writes first) replaced by the file they stand for: a user looks for
+ * the name they chose. */
+static char *
+name_final_files (const char *message,
+                  const char *tmp,
+                  const char *final)
+{
+  g_autofree char *quoted = NULL;
+  g_autofree char *pattern = NULL;
+  g_autoptr(GRegex) re = NULL;
+
+  if (tmp == NULL)
+    return g_strdup (message);
+  quoted = g_regex_escape_string (tmp, -1);
+  pattern = g_strconcat (quoted, "(\\.[A-Za-z0-9]{6})?", NULL);
+  re = g_regex_new (pattern, 0, 0, NULL);
+  return re ? g_regex_replace_literal (re, message, -1, 0, final, 0, NULL) : g_strdup (message);
+}
+
 static void
 set_save_error (GError      **error,
                 const char   *path,
-                const GError *cause)
+                const GError *cause,
+                const char   *json_tmp,
+                const char   *weights_tmp,
+                const char   *weights_path)
 {
   const char *reason = save_failure_reason (cause);
+  g_autofree char *named = name_final_files (cause->message, json_tmp, path);
+  g_autofree char *message = name_final_files (named, weights_tmp, weights_path);
 
+  /* GLib reports ENOSPC as its own code but EFBIG (a file larger than the
+   * disk or a quota allows) only in words. */
+  if (reason == NULL && (strstr (cause->message, g_strerror (ENOSPC)) != NULL ||
+                         strstr (cause->message, g_strerror (EFBIG)) != NULL))
+    reason = "the disk is full";
   if (reason != NULL)
     g_set_error (error, MM_ERROR, MM_ERROR_IO,
                  "Could not save the project “%s”: %s (%s). Any earlier version of the file is unchanged.",
@@ -413,7 +443,7 @@ failed:
     g_unlink (weights_tmp);
   if (json_tmp != NULL)
     g_unlink (json_tmp);
-  set_save_error (error, path, local);
+  set_save_error (error, path, local, json_tmp, weights_tmp, weights_path);
   return FALSE;
 }
 
