@@ -704,6 +704,15 @@ configured:
   config.threads = (guint) opts.threads;
   if (opts.epochs > 0)
     config.epochs = (guint) opts.epochs;
+  /* A batch larger than the data set is the whole set: say so rather than
+   * print a batch size that no step uses (the steps are the same). */
+  if (config.batch_size > mm_dataset_get_n_samples (train))
+    {
+      fprintf (stderr, "myml-train: note: the batch size %" G_GSIZE_FORMAT " is larger than the %" G_GSIZE_FORMAT
+               " training samples; each step uses all %" G_GSIZE_FORMAT " (one step per epoch)\n",
+               config.batch_size, mm_dataset_get_n_samples (train), mm_dataset_get_n_samples (train));
+      config.batch_size = mm_dataset_get_n_samples (train);
+    }
   if (opts.load)
     {
       g_clear_pointer (&config.initial_params, mm_params_unref);
