@@ -352,11 +352,11 @@ set_save_error (GError      **error,
   if (reason != NULL)
     g_set_error (error, MM_ERROR, MM_ERROR_IO,
                  "Could not save the project “%s”: %s (%s). Any earlier version of the file is unchanged.",
-                 path, reason, cause->message);
+                 path, reason, message);
   else
     g_set_error (error, MM_ERROR, MM_ERROR_IO,
                  "Could not save the project “%s”: %s. Any earlier version of the file is unchanged.",
-                 path, cause->message);
+                 path, message);
 }
 
 /* A new empty file beside @path (same directory, so a rename finishes the
@@ -412,7 +412,10 @@ mm_project_save (const MmProject *p,
 
   g_return_val_if_fail (p != NULL && path != NULL, FALSE);
 
-  /* Weights first: a project file never names weights that are not there. */
+  /* Both files are written in full beside their final names first, then
+   * renamed into place, weights first: whatever fails (a full disk, a
+   * read-only folder), the project and weights already there stay as they
+   * were, and a project file never names weights of another network. */
   if (p->weights != NULL)
     {
       g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);

@@ -18,6 +18,7 @@
 #include "mm-seq-ops.h"
 #include "mm-context.h"
 #include "mm-backward.h"
+#include "mm-trace.h"
 #include "mm-cost.h"
 #include "mm-params.h"
 #include "mm-module.h"
