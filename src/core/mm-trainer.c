@@ -9,6 +9,7 @@
 #include "mm-trainer.h"
 #include "mm-error.h"
 #include "mm-data-loader.h"
+#include "mm-trace.h"
 #include "mm-cost.h"
 
 #include <cblas.h>
@@ -44,6 +45,7 @@ struct _MmTrainer {
   guint q_head, q_len;
   GArray *history;            /* MmStepPoint */
   GArray *epochs;             /* MmTrainerRecord */
+  MmDivergence *divergence;   /* the step that diverged (mm-trace.h), or NULL */
   MmTrainerRecord progress;
 
   /* The cost meter (mm-cost.h): one step in every meter_every is metered
@@ -211,7 +213,6 @@ mm_trainer_new (const MmTrainerConfig *config,
       return NULL;
     }
 
-
   if (config->initial_params != NULL)
     params = mm_params_ref (config->initial_params);
   else
@@ -282,6 +283,7 @@ mm_trainer_free (MmTrainer *t)
   mm_trainer_config_clear (&t->config);
   g_array_unref (t->history);
   g_array_unref (t->epochs);
+  mm_divergence_free (t->divergence);
   g_clear_pointer (&t->cost, mm_cost_summary_unref);
   g_clear_pointer (&t->next_train, mm_dataset_unref);
   g_clear_pointer (&t->next_test, mm_dataset_unref);
@@ -615,6 +617,64 @@ swap_data_locked (MmTrainer *t,
   return TRUE;
 }
 
+/* Keeps the step that diverged for the tracer (mm-trace.h): its batch, the
+ * parameters and its graph. When the update itself went wrong the step's
+ * graph is gone, and it is built again on the parameters as they now are. */
+static void
+keep_divergence (MmTrainer  *t,
+                 MmStepInfo *info,
+                 MmTensor   *x,
+                 MmTensor   *y,
+                 guint64     step,
+                 guint       epoch,
+                 gsize       batch,
+                 const char *parameter,
+                 gboolean    after_update,
+                 const char *message)
+{
+  MmDivergence *d = g_new0 (MmDivergence, 1);
+
+  d->step = step;
+  d->epoch = epoch;
+  d->batch = batch;
+  d->x = mm_tensor_ref (x);
+  d->y = mm_tensor_ref (y);
+  d->params = mm_optimizer_snapshot_params (t->opt);
+  d->after_update = after_update;
+  if (info != NULL && info->loss != NULL)
+    d->loss = mm_node_ref (info->loss);
+  else
+    {
+      g_autoptr(MmOptimizer) opt = mm_optimizer_new (mm_optimizer_get_config (t->opt), t->config.model,
+                                                     t->config.loss, d->params, NULL);
+      g_autoptr(MmStepInfo) again = NULL;
+
+      if (opt != NULL && mm_optimizer_set_penalties (opt, t->config.l1, t->config.l2,
+                                                     t->config.penalize_biases, NULL))
+        again = mm_optimizer_prepare_step (opt, x, y, NULL);
+      if (again != NULL)
+        d->loss = mm_node_ref (again->loss);
+    }
+  d->parameter = g_strdup (parameter);
+  d->message = g_strdup (message);
+  g_mutex_lock (&t->lock);
+  mm_divergence_free (t->divergence);
+  t->divergence = d;
+  g_mutex_unlock (&t->lock);
+}
+
+MmDivergence *
+mm_trainer_dup_divergence (MmTrainer *t)
+{
+  MmDivergence *d;
+
+  g_return_val_if_fail (t != NULL, NULL);
+  g_mutex_lock (&t->lock);
+  d = t->divergence ? mm_divergence_copy (t->divergence) : NULL;
+  g_mutex_unlock (&t->lock);
+  return d;
+}
+
 static gpointer
 worker (gpointer data)
 {
@@ -716,6 +776,19 @@ worker (gpointer data)
                           "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
                           "the loss became %s. Try a smaller learning rate.", step + 1, epoch + 1, batch + 1,
                           isnan (loss) ? "NaN" : "infinite");
+              keep_divergence (t, info, x, y, step + 1, epoch, batch + 1, NULL, FALSE, message);
+              break;
+            }
+          /* A finite loss can still have a gradient that is not: stop before
+           * the update too, keeping the parameters finite. */
+          if (!mm_params_all_finite (info->gradients, &bad))
+            {
+              end_state = MM_TRAINER_DIVERGED;
+              g_snprintf (message, sizeof message,
+                          "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
+                          "the gradient of %s became NaN or infinite. Try a smaller learning rate.",
+                          step + 1, epoch + 1, batch + 1, bad);
+              keep_divergence (t, info, x, y, step + 1, epoch, batch + 1, bad, FALSE, message);
               break;
             }
           mm_step_info_release_graph (info);
@@ -796,6 +869,7 @@ worker (gpointer data)
                           "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
                           "the parameter %s became NaN or infinite. Try a smaller learning rate.",
                           step, epoch + 1, batch, bad);
+              keep_divergence (t, NULL, x, y, step, epoch, batch, bad, TRUE, message);
               break;
             }
         }
