@@ -55,7 +55,8 @@ test_export (void)
   g_assert_cmpuint (npy, >=, 2);
 
   /* And it is Python (when python3 is there to say so). */
-  if (g_find_program_in_path ("python3"))
+  g_autofree char *python3 = g_find_program_in_path ("python3");
+  if (python3 != NULL)
     {
       const char *argv[] = { "python3", "-m", "py_compile", script, NULL };
       int status;
