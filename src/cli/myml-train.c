@@ -559,18 +559,41 @@ export_pytorch (MmProject            **project,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL, *base = NULL, *stem = NULL;
+  const char *data = opts.data ? opts.data : "fashion-mnist";
+  g_autofree char *text_path = NULL;
+  MmExportSequences seq = { MM_EXPORT_SEQUENCES_NONE, NULL, 0, 0, 0, 0.0 };
 
   if (*project == NULL)
     *project = project_from_options (model, config);
   (*project)->epochs = config->epochs;
-  if (!mm_export_pytorch_files (*project, train, test, config->initial_params, &config->schedule,
-                                opts.export_pytorch, &error))
+  /* The sequence data sets are no project data: the script makes them. */
+  if (opts.project == NULL &&
+      (g_ascii_strcasecmp (data, "text") == 0 || g_str_has_prefix (data, "text:")))
+    {
+      text_path = data[4] == ':' ? g_strdup (data + 5) : mm_text_find (MM_TEXT_DEFAULT);
+      seq.kind = MM_EXPORT_SEQUENCES_TEXT;
+      seq.text_path = text_path;
+      seq.seq_len = opts.seq_len > 0 ? (gsize) opts.seq_len : 64;
+    }
+  else if (opts.project == NULL && g_ascii_strcasecmp (data, "brackets") == 0)
+    {
+      seq.kind = MM_EXPORT_SEQUENCES_BRACKETS;
+      seq.seq_len = opts.seq_len > 0 ? (gsize) opts.seq_len : 16;
+      seq.n_samples = (gsize) opts.samples;
+      seq.seed = (guint32) opts.seed;
+    }
+  seq.test_fraction = opts.test_fraction;
+  if (seq.kind != MM_EXPORT_SEQUENCES_NONE
+      ? !mm_export_pytorch_sequence_files (*project, &seq, config->initial_params, &config->schedule,
+                                           opts.export_pytorch, &error)
+      : !mm_export_pytorch_files (*project, train, test, config->initial_params, &config->schedule,
+                                  opts.export_pytorch, &error))
     fail (error);
   dir = g_path_get_dirname (opts.export_pytorch);
   base = g_path_get_basename (opts.export_pytorch);
   stem = g_str_has_suffix (base, ".py") && strlen (base) > 3 ? g_strndup (base, strlen (base) - 3) : g_strdup (base);
   printf ("wrote %s, the starting weights %s/%s.safetensors", opts.export_pytorch, dir, stem);
-  if (mm_project_export_needs_data (*project))
+  if (seq.kind == MM_EXPORT_SEQUENCES_NONE && mm_project_export_needs_data (*project))
     printf (" and the data %s/%s-*.npy", dir, stem);
   printf ("\n");
   printf ("run it with: python3 %s\n", opts.export_pytorch);
@@ -729,8 +752,6 @@ configured:
     }
   if (opts.export_pytorch)
     {
-      if (mm_dataset_get_label_shape (train)->ndim == 1 || g_str_has_prefix (mm_dataset_get_name (train), "brackets"))
-        usage_error ("--export-pytorch does not know the sequence data sets yet");
       export_pytorch (&project, model, &config, train, test);
       mm_trainer_config_clear (&config);
       return 0;

@@ -142,6 +142,15 @@ typedef struct {
   gboolean has_dropout;
   gboolean has_linear;
   gboolean has_batch_norm;
+  /* Sequence layers: the helper classes the script needs. */
+  gboolean ids_input;        /* layer 0 is nn.Embedding: the data gives int64 ids */
+  gboolean needs_rnn;
+  gboolean needs_lstm;
+  gboolean needs_last;
+  gboolean needs_attention;
+  gboolean needs_positional;
+  gboolean needs_causal_block;
+  gboolean needs_causal_mask;
 } Network;
 
 static void
@@ -295,6 +304,69 @@ layer_code (MmModule *layer,
       net->has_batch_norm = TRUE;
       return g_string_free (s, FALSE);
     }
+  if (mm_module_get_embedding (layer, &a, &b))
+    {
+      if (index != 0)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                       "Layer %u (Embedding) can only be exported as the first layer: nn.Embedding takes "
+                       "the data's whole-number ids, not the outputs of layer %u", index, index - 1);
+          return NULL;
+        }
+      net->ids_input = TRUE;
+      return g_strdup_printf ("nn.Embedding(%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ")", a, b);
+    }
+  {
+    gboolean lstm;
+    gsize layers;
+
+    if (mm_module_get_rnn (layer, &lstm, &a, &b, &layers))
+      {
+        GString *s = g_string_new (NULL);
+        if (lstm)
+          net->needs_lstm = TRUE;
+        else
+          net->needs_rnn = TRUE;
+        g_string_append_printf (s, "%s(%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT, lstm ? "LSTM" : "RNN", a, b);
+        append_kw_size (s, "num_layers", layers, 1);
+        g_string_append (s, ", batch_first=True)");
+        return g_string_free (s, FALSE);
+      }
+  }
+  if (mm_module_is_last (layer))
+    {
+      net->needs_last = TRUE;
+      return g_strdup ("Last()");
+    }
+  if (mm_module_get_layer_norm (layer, &a))
+    return g_strdup_printf ("nn.LayerNorm(%" G_GSIZE_FORMAT ")", a);
+  {
+    gboolean causal;
+    gsize heads;
+
+    if (mm_module_get_multihead_attention (layer, &a, &heads, &causal))
+      {
+        net->needs_attention = TRUE;
+        net->needs_causal_mask |= causal;
+        return g_strdup_printf ("SelfAttention(%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "%s)", a, heads,
+                                causal ? ", causal=True" : "");
+      }
+    if (mm_module_get_transformer_block (layer, &a, &heads, &b, &causal))
+      {
+        if (causal)
+          net->needs_causal_block = net->needs_causal_mask = TRUE;
+        return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", dim_feedforward=%" G_GSIZE_FORMAT
+                                ", dropout=0.0, activation=\"relu\", batch_first=True, norm_first=True)",
+                                causal ? "CausalEncoderLayer" : "nn.TransformerEncoderLayer", a, heads, b);
+      }
+  }
+  if (mm_module_get_positional_encoding (layer, &a, &b))
+    {
+      net->needs_positional = TRUE;
+      if (b != 5000)
+        return g_strdup_printf ("PositionalEncoding(%" G_GSIZE_FORMAT ", max_len=%" G_GSIZE_FORMAT ")", a, b);
+      return g_strdup_printf ("PositionalEncoding(%" G_GSIZE_FORMAT ")", a);
+    }
   g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                "Layer %u (%s) has no PyTorch equivalent in the export", index, type);
   return NULL;
@@ -362,6 +434,102 @@ static const char py_lambda[] =
   "\n"
   "    def extra_repr(self):\n"
   "        return self.name\n"
+  "\n\n";
+
+/* The sequence layers. Each subclass keeps its torch.nn base's parameters
+ * (and so their names) and only adapts forward() to nn.Sequential, which
+ * passes one tensor from layer to layer. */
+static const char py_rnn[] =
+  "class RNN(nn.RNN):\n"
+  "    \"\"\"nn.RNN (tanh) over a whole sequence (batch, time, features), giving its output\n"
+  "    at every time step (batch, time, hidden). nn.RNN also returns its last hidden\n"
+  "    state; in nn.Sequential only the outputs go on to the next layer.\"\"\"\n"
+  "\n"
+  "    def forward(self, x):\n"
+  "        outputs, _last_hidden = super().forward(x)\n"
+  "        return outputs\n"
+  "\n\n";
+
+static const char py_lstm[] =
+  "class LSTM(nn.LSTM):\n"
+  "    \"\"\"nn.LSTM over a whole sequence (batch, time, features), giving its output at\n"
+  "    every time step (batch, time, hidden). nn.LSTM also returns its last hidden and\n"
+  "    cell states; in nn.Sequential only the outputs go on to the next layer.\"\"\"\n"
+  "\n"
+  "    def forward(self, x):\n"
+  "        outputs, _last_states = super().forward(x)\n"
+  "        return outputs\n"
+  "\n\n";
+
+static const char py_last[] =
+  "class Last(nn.Module):\n"
+  "    \"\"\"The last time step of a sequence: (batch, time, features) → (batch, features),\n"
+  "    e.g. to classify a whole sequence by what an RNN has seen at its end.\"\"\"\n"
+  "\n"
+  "    def forward(self, x):\n"
+  "        return x[:, -1]\n"
+  "\n\n";
+
+static const char py_causal_mask[] =
+  "def causal_mask(length):\n"
+  "    \"\"\"The attention mask that lets position t look only at positions 0…t: −∞ (added\n"
+  "    to the scores before the softmax) above the diagonal, 0 elsewhere.\"\"\"\n"
+  "    return nn.Transformer.generate_square_subsequent_mask(length)\n"
+  "\n\n";
+
+static const char py_attention[] =
+  "class SelfAttention(nn.MultiheadAttention):\n"
+  "    \"\"\"nn.MultiheadAttention as self-attention on a sequence (batch, time, features):\n"
+  "    queries, keys and values all come from the input. With causal=True each\n"
+  "    position attends only to itself and the positions before it. Gives only the\n"
+  "    outputs (nn.MultiheadAttention also returns the attention weights).\"\"\"\n"
+  "\n"
+  "    def __init__(self, embed_dim, num_heads, causal=False):\n"
+  "        super().__init__(embed_dim, num_heads, batch_first=True)\n"
+  "        self.causal = causal\n"
+  "\n"
+  "    def forward(self, x):\n"
+  "        mask = causal_mask(x.shape[1]) if self.causal else None\n"
+  "        outputs, _ = super().forward(x, x, x, attn_mask=mask, need_weights=False)\n"
+  "        return outputs\n"
+  "\n\n";
+
+static const char py_causal_block[] =
+  "class CausalEncoderLayer(nn.TransformerEncoderLayer):\n"
+  "    \"\"\"nn.TransformerEncoderLayer whose self-attention is causal: each position\n"
+  "    attends only to itself and the positions before it.\"\"\"\n"
+  "\n"
+  "    def forward(self, src, src_mask=None, src_key_padding_mask=None):\n"
+  "        return super().forward(src, src_mask=causal_mask(src.shape[1]),\n"
+  "                               src_key_padding_mask=src_key_padding_mask)\n"
+  "\n\n";
+
+static const char py_positional[] =
+  "class PositionalEncoding(nn.Module):\n"
+  "    \"\"\"Adds the fixed sinusoidal code of each position (\\\"Attention Is All You Need\\\")\n"
+  "    to a sequence (batch, time, features); it has no parameters:\n"
+  "        PE[t, 2i] = sin(t / 10000^(2i/D)),   PE[t, 2i+1] = cos(t / 10000^(2i/D)).\"\"\"\n"
+  "\n"
+  "    def __init__(self, dim, max_len=5000):\n"
+  "        super().__init__()\n"
+  "        self.dim = dim\n"
+  "        self.max_len = max_len\n"
+  "\n"
+  "    def forward(self, x):\n"
+  "        length = x.shape[1]\n"
+  "        if length > self.max_len:\n"
+  "            raise ValueError(f\"PositionalEncoding encodes at most {self.max_len} positions, not {length}\")\n"
+  "        # Computed in float64 and rounded once, as the app does.\n"
+  "        t = torch.arange(length, dtype=torch.float64)[:, None]\n"
+  "        i = torch.arange(0, self.dim, 2, dtype=torch.float64)\n"
+  "        angle = t * torch.exp(-i * math.log(10000.0) / self.dim)\n"
+  "        pe = torch.zeros(length, self.dim, dtype=torch.float64)\n"
+  "        pe[:, 0::2] = torch.sin(angle)\n"
+  "        pe[:, 1::2] = torch.cos(angle[:, :self.dim // 2])\n"
+  "        return x + pe.to(x.dtype)\n"
+  "\n"
+  "    def extra_repr(self):\n"
+  "        return f\"{self.dim}, max_len={self.max_len}\"\n"
   "\n\n";
 
 static const char py_idx[] =
@@ -457,7 +625,10 @@ static const char py_safetensors[] =
   "            raise SystemExit(f\"{path}: {name} has shape {tuple(value.shape)}, \"\n"
   "                             f\"the model needs {tuple(state[name].shape)}\")\n"
   "        state[name] = value\n"
-  "    model.load_state_dict(state)\n"
+  "    for name in weights:\n"
+  "        if name not in state:\n"
+  "            raise SystemExit(f\"{path} has a tensor {name}, which the model does not have\")\n"
+  "    model.load_state_dict(state, strict=True)\n"
   "\n"
   "\n"
   "def save_weights(model, path):\n"
@@ -485,9 +656,11 @@ static const char py_app_random[] =
   "    return z ^ (z >> 31)\n"
   "\n"
   "\n"
-  "def app_order(n, seed, epoch):\n"
-  "    \"\"\"The order in which the app visits n training samples in an epoch.\"\"\"\n"
-  "    state = app_mix(((seed << 32) ^ app_mix((epoch + 1 + GOLDEN) & MASK64)) & MASK64)\n"
+  "def app_permutation(n, seed, stream):\n"
+  "    \"\"\"0 … n − 1 shuffled by the app's generator (Fisher–Yates), started from the\n"
+  "    seed and a stream number (the app's split of a data set uses stream 0, the\n"
+  "    order of epoch e stream e + 1).\"\"\"\n"
+  "    state = app_mix(((seed << 32) ^ app_mix((stream + GOLDEN) & MASK64)) & MASK64)\n"
   "    order = list(range(n))\n"
   "    for i in range(n, 1, -1):  # Fisher–Yates\n"
   "        limit = MASK64 - MASK64 % i\n"
@@ -499,6 +672,11 @@ static const char py_app_random[] =
   "        j = r % i\n"
   "        order[i - 1], order[j] = order[j], order[i - 1]\n"
   "    return torch.tensor(order, dtype=torch.int64)\n"
+  "\n"
+  "\n"
+  "def app_order(n, seed, epoch):\n"
+  "    \"\"\"The order in which the app visits n training samples in an epoch.\"\"\"\n"
+  "    return app_permutation(n, seed, epoch + 1)\n"
   "\n"
   "\n"
   "def app_uniforms(state, n):\n"
@@ -560,8 +738,8 @@ static const char py_train[] =
   "            output = model(x[start:start + 1000])\n"
   "            target = y[start:start + 1000]\n"
   "            total += data_loss(output, target).item() * len(target)\n"
-  "            correct += (output.argmax(1) == target).sum().item()\n"
-  "    return total / len(x), correct / len(x)\n"
+  "            correct += (output.argmax(-1) == target).sum().item()  # at every time step for sequences\n"
+  "    return total / len(x), correct / y.numel()\n"
   "\n"
   "\n"
   "# ---- Train (the Train button) ------------------------------------------------\n"
@@ -602,7 +780,7 @@ static const char py_train[] =
   "            order = app_order(len(x_train), SEED, epoch)\n"
   "        else:\n"
   "            order = torch.randperm(len(x_train))\n"
-  "        seen, loss_sum, correct = 0, 0.0, 0\n"
+  "        seen, loss_sum, correct, labels = 0, 0.0, 0, 0\n"
   "        for start in range(0, len(order), BATCH_SIZE):\n"
   "            if args.steps is not None and step >= args.steps:\n"
   "                break\n"
@@ -624,7 +802,8 @@ static const char py_train[] =
   "\n"
   "            seen += len(y)\n"
   "            loss_sum += data.item() * len(y)\n"
-  "            correct += (output.argmax(1) == y).sum().item()\n"
+  "            correct += (output.argmax(-1) == y).sum().item()  # at every time step for sequences\n"
+  "            labels += y.numel()\n"
   "            if log:\n"
   "                lr = optimizer.param_groups[0][\"lr\"]\n"
   "                log.write(f\"{step},{epoch + 1},{loss.item():.9g},{data.item():.9g},{float(extra):.9g},{lr:.9g}\\n\")\n"
@@ -636,7 +815,7 @@ static const char py_train[] =
   "        report = f\"epoch {epoch + 1}/{args.epochs}\"\n"
   "        if seen < len(order):\n"
   "            report += f\" (the first {seen} of {len(order)} samples)\"\n"
-  "        report += f\": train loss {loss_sum / seen:.4f}, accuracy {100 * correct / seen:.2f} %\"\n"
+  "        report += f\": train loss {loss_sum / seen:.4f}, accuracy {100 * correct / labels:.2f} %\"\n"
   "        if x_test is not None:\n"
   "            test_loss, test_accuracy = evaluate(model, x_test, y_test)\n"
   "            report += f\"; test loss {test_loss:.4f}, accuracy {100 * test_accuracy:.2f} %\"\n"
@@ -699,6 +878,15 @@ mm_project_export_needs_data (const MmProject *project)
   return project->data == MM_PROJECT_DATA_TOY || project->data == MM_PROJECT_DATA_CSV;
 }
 
+/* Whether the script reads .npy files: a sequence data set is made by the
+ * script itself. */
+static gboolean
+needs_npy (const MmProject       *p,
+           const MmExportOptions *o)
+{
+  return o->sequences == NULL && mm_project_export_needs_data (p);
+}
+
 /* "name.safetensors" → "name"; NULL → "data". */
 static char *
 default_prefix (const char *weights_file)
@@ -747,7 +935,7 @@ write_header (GString               *s,
   line (s, "few steps with the app's loss history.");
   line (s, "%s", "");
   line (s, "Needs Python 3 with numpy and torch (Debian: apt install python3-torch).");
-  if (o->weights_file != NULL || mm_project_export_needs_data (p))
+  if (o->weights_file != NULL || needs_npy (p, o))
     {
       line (s, "Files beside this script:");
       if (o->weights_file != NULL)
@@ -755,7 +943,7 @@ write_header (GString               *s,
           g_autofree char *w = py_comment_text (o->weights_file);
           line (s, "    %-40s the weights", w);
         }
-      if (mm_project_export_needs_data (p))
+      if (needs_npy (p, o))
         {
           g_autofree char *pre = py_comment_text (prefix);
           g_autofree char *x = g_strdup_printf ("%s-train-x.npy, %s-train-y.npy", pre, pre);
@@ -766,6 +954,12 @@ write_header (GString               *s,
               line (s, "    %-40s the test set", t);
             }
         }
+    }
+  if (o->sequences != NULL && o->sequences->kind == MM_EXPORT_SEQUENCES_TEXT)
+    {
+      g_autofree char *abs = g_canonicalize_filename (o->sequences->text_path, NULL);
+      g_autofree char *t = py_comment_text (abs);
+      line (s, "It reads the text %s.", t);
     }
   line (s, "\"\"\"");
   line (s, "%s", "");
@@ -810,7 +1004,8 @@ static void
 write_data (GString               *s,
             const MmProject       *p,
             const MmExportOptions *o,
-            const char            *prefix)
+            const char            *prefix,
+            const Network         *net)
 {
   line (s, "# ---- Training tab → Data ----------------------------------------------------");
   switch (p->data)
@@ -868,7 +1063,7 @@ write_data (GString               *s,
           }
         line (s, "def load_data():");
         line (s, "    \"\"\"Training features and classes, then test features and classes, as tensors.\"\"\"");
-        line (s, "    x_train = torch.from_numpy(np.load(HERE / %s))", lx);
+        line (s, "    x_train = torch.from_numpy(np.load(HERE / %s))%s", lx, net->ids_input ? ".long()" : "");
         line (s, "    y_train = torch.from_numpy(np.load(HERE / %s))", ly);
         if (o->no_test_set)
           {
@@ -876,7 +1071,7 @@ write_data (GString               *s,
           }
         else
           {
-            line (s, "    x_test = torch.from_numpy(np.load(HERE / %s))", ltx);
+            line (s, "    x_test = torch.from_numpy(np.load(HERE / %s))%s", ltx, net->ids_input ? ".long()" : "");
             line (s, "    y_test = torch.from_numpy(np.load(HERE / %s))", lty);
             line (s, "    return x_train, y_train, x_test, y_test");
           }
@@ -885,6 +1080,137 @@ write_data (GString               *s,
       }
       break;
     }
+}
+
+static const char py_app_split[] =
+  "def app_split(x, y):\n"
+  "    \"\"\"The app's split into training and test samples: TEST_FRACTION of them, chosen\n"
+  "    by the seed with the app's generator, for testing; each part keeps the samples\n"
+  "    in their order. Returns x_train, y_train, x_test, y_test.\"\"\"\n"
+  "    if TEST_FRACTION == 0:\n"
+  "        return x, y, None, None  # no test set\n"
+  "    n_test = math.floor(TEST_FRACTION * len(x) + 0.5)\n"
+  "    order = app_permutation(len(x), SEED, 0)\n"
+  "    test, train = order[:n_test].sort().values, order[n_test:].sort().values\n"
+  "    return x[train], y[train], x[test], y[test]\n"
+  "\n\n";
+
+static const char py_text[] =
+  "def read_text():\n"
+  "    \"\"\"The text and its vocabulary: its distinct characters in code-point order.\"\"\"\n"
+  "    # Decoded by hand: Path.read_text() would turn \"\\r\\n\" into \"\\n\".\n"
+  "    text = TEXT_FILE.read_bytes().decode(\"utf-8\")\n"
+  "    return text, sorted(set(text))\n"
+  "\n"
+  "\n"
+  "def load_data():\n"
+  "    \"\"\"Training windows and their labels, then test windows and labels, as tensors.\"\"\"\n"
+  "    text, vocab = read_text()\n"
+  "    index = {c: i for i, c in enumerate(vocab)}\n"
+  "    ids = torch.tensor([index[c] for c in text], dtype=torch.int64)\n"
+  "    n = (len(ids) - 1) // SEQ_LEN  # windows one after another; the labels need one more character\n"
+  "    x = ids[:n * SEQ_LEN].reshape(n, SEQ_LEN)\n"
+  "    y = ids[1:n * SEQ_LEN + 1].reshape(n, SEQ_LEN)  # each window's next characters\n"
+  "    return app_split(x.to(IDS), y)\n"
+  "\n\n";
+
+static const char py_brackets[] =
+  "class AppRandom:\n"
+  "    \"\"\"The app's generator (SplitMix64) as a stream of numbers in [0, 1).\"\"\"\n"
+  "\n"
+  "    def __init__(self, seed, stream):\n"
+  "        self.state = app_mix(((seed << 32) ^ app_mix((stream + GOLDEN) & MASK64)) & MASK64)\n"
+  "\n"
+  "    def uniform(self):\n"
+  "        self.state = (self.state + GOLDEN) & MASK64\n"
+  "        return (app_mix(self.state) >> 11) / 9007199254740992.0\n"
+  "\n"
+  "\n"
+  "def balanced(brackets):\n"
+  "    \"\"\"Whether no prefix closes more brackets than it opened, and all are closed.\"\"\"\n"
+  "    depth = 0\n"
+  "    for b in brackets:\n"
+  "        depth += 1 if b == 0 else -1\n"
+  "        if depth < 0:\n"
+  "            return False\n"
+  "    return depth == 0\n"
+  "\n"
+  "\n"
+  "def load_data():\n"
+  "    \"\"\"Training strings and their classes, then test strings and classes, as tensors.\"\"\"\n"
+  "    rng = AppRandom(BRACKETS_SEED, 0xB7AC)\n"
+  "    strings, classes = [], []\n"
+  "    for i in range(BRACKETS):\n"
+  "        # A random balanced string: open at depth 0, close when the rest is just\n"
+  "        # enough to close everything, otherwise toss a coin.\n"
+  "        s, depth = [], 0\n"
+  "        for k in range(LENGTH):\n"
+  "            if depth == 0:\n"
+  "                opening = True\n"
+  "            elif depth == LENGTH - k:\n"
+  "                opening = False\n"
+  "            else:\n"
+  "                opening = rng.uniform() < 0.5\n"
+  "            s.append(0 if opening else 1)\n"
+  "            depth += 1 if opening else -1\n"
+  "        label = i % 2\n"
+  "        if label == 0:  # spoil every other string\n"
+  "            if rng.uniform() < 0.5:\n"
+  "                k = int(rng.uniform() * LENGTH)  # one bracket flipped: the counts differ\n"
+  "                s[k] = 1 - s[k]\n"
+  "            else:\n"
+  "                while True:  # two swapped until some prefix closes more than it opened\n"
+  "                    a = int(rng.uniform() * LENGTH)\n"
+  "                    b = int(rng.uniform() * LENGTH)\n"
+  "                    s[a], s[b] = s[b], s[a]\n"
+  "                    if not balanced(s):\n"
+  "                        break\n"
+  "        strings.append(s)\n"
+  "        classes.append(label)\n"
+  "    x = torch.tensor(strings, dtype=IDS)\n"
+  "    y = torch.tensor(classes, dtype=torch.int64)\n"
+  "    return app_split(x, y)\n"
+  "\n\n";
+
+/* The sequence data sets: the script makes the app's samples itself. */
+static void
+write_sequence_data (GString                 *s,
+                     const MmExportSequences *q,
+                     const Network           *net)
+{
+  g_autofree char *fraction = py_double (q->test_fraction);
+
+  line (s, "# ---- Training tab → Data ----------------------------------------------------");
+  if (q->kind == MM_EXPORT_SEQUENCES_TEXT)
+    {
+      g_autofree char *abs = g_canonicalize_filename (q->text_path, NULL);
+      g_autofree char *lit = py_str (abs);
+      line (s, "# Next-character prediction on a text: the vocabulary is its distinct");
+      line (s, "# characters, a sample is a window of SEQ_LEN characters (the windows follow");
+      line (s, "# one another) as their ids, and its labels are the same window one character");
+      line (s, "# later, so the network learns to predict each next character.");
+      line (s, "TEXT_FILE = Path(%s)", lit);
+      line (s, "SEQ_LEN = %" G_GSIZE_FORMAT, q->seq_len);
+    }
+  else
+    {
+      line (s, "# Are the brackets balanced? BRACKETS strings of LENGTH brackets (\"(\" is 0,");
+      line (s, "# \")\" is 1): every second one balanced (class 1), the others not (class 0: one");
+      line (s, "# bracket flipped, or two swapped). They are drawn with the app's random");
+      line (s, "# numbers from BRACKETS_SEED, so they are the app's strings.");
+      line (s, "BRACKETS = %" G_GSIZE_FORMAT, q->n_samples);
+      line (s, "LENGTH = %" G_GSIZE_FORMAT, q->seq_len);
+      line (s, "BRACKETS_SEED = %u", q->seed);
+    }
+  line (s, "TEST_FRACTION = %s  # the part kept apart for testing, split by SEED as in the app", fraction);
+  if (net->ids_input)
+    line (s, "IDS = torch.int64  # the first layer, nn.Embedding, takes whole-number ids");
+  else
+    line (s, "IDS = torch.float32  # the ids go into the first layer as numbers, as in the app");
+  line (s, "%s", "");
+  line (s, "%s", "");
+  g_string_append (s, q->kind == MM_EXPORT_SEQUENCES_TEXT ? py_text : py_brackets);
+  g_string_append (s, py_app_split);
 }
 
 static void
@@ -902,6 +1228,20 @@ write_model (GString         *s,
     g_string_append (s, py_reshape);
   if (net->needs_lambda)
     g_string_append (s, py_lambda);
+  if (net->needs_rnn)
+    g_string_append (s, py_rnn);
+  if (net->needs_lstm)
+    g_string_append (s, py_lstm);
+  if (net->needs_last)
+    g_string_append (s, py_last);
+  if (net->needs_positional)
+    g_string_append (s, py_positional);
+  if (net->needs_causal_mask)
+    g_string_append (s, py_causal_mask);
+  if (net->needs_attention)
+    g_string_append (s, py_attention);
+  if (net->needs_causal_block)
+    g_string_append (s, py_causal_block);
 
   for (guint i = 0; i < net->layers->len; i++)
     width = MAX (width, strlen (g_array_index (net->layers, Layer, i).code));
@@ -930,7 +1270,8 @@ write_model (GString         *s,
 
 static void
 write_loss (GString         *s,
-            const MmProject *p)
+            const MmProject *p,
+            gboolean         per_step)
 {
   line (s, "# ---- Training tab → Loss ----------------------------------------------------");
   if (p->loss == MM_PROJECT_LOSS_MSE)
@@ -940,7 +1281,10 @@ write_loss (GString         *s,
       if (p->label_smoothing > 0)
         line (s, "# (Label smoothing belongs to cross-entropy: the app does not use it here.)");
       line (s, "def data_loss(output, y):");
-      line (s, "    return F.mse_loss(output, F.one_hot(y, output.shape[1]).to(output.dtype))");
+      if (per_step)
+        line (s, "    return F.mse_loss(output, F.one_hot(y, output.shape[-1]).to(output.dtype))  # every step");
+      else
+        line (s, "    return F.mse_loss(output, F.one_hot(y, output.shape[1]).to(output.dtype))");
     }
   else
     {
@@ -956,7 +1300,14 @@ write_loss (GString         *s,
       line (s, "%s", "");
       line (s, "%s", "");
       line (s, "def data_loss(output, y):");
-      line (s, "    return loss_function(output, y)");
+      if (per_step)
+        {
+          line (s, "    # A class at every time step: the scores (batch, time, classes) and the");
+          line (s, "    # labels (batch, time) as batch·time rows, so the mean runs over all steps.");
+          line (s, "    return loss_function(output.reshape(-1, output.shape[-1]), y.reshape(-1))");
+        }
+      else
+        line (s, "    return loss_function(output, y)");
     }
   line (s, "%s", "");
   line (s, "%s", "");
@@ -1103,6 +1454,38 @@ write_optimizer (GString                *s,
   return TRUE;
 }
 
+static gboolean
+check_sequences (const MmExportSequences *q,
+                 GError                 **error)
+{
+  if (q->kind != MM_EXPORT_SEQUENCES_TEXT && q->kind != MM_EXPORT_SEQUENCES_BRACKETS)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The sequence data set kind %d has no PyTorch equivalent in the export", (int) q->kind);
+      return FALSE;
+    }
+  if (q->kind == MM_EXPORT_SEQUENCES_TEXT && (q->text_path == NULL || q->text_path[0] == '\0'))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT, "The text data set needs the path of its text");
+      return FALSE;
+    }
+  if (q->seq_len < 1 || (q->kind == MM_EXPORT_SEQUENCES_BRACKETS && q->n_samples < 2))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "A sequence data set needs sequences of at least 1 step (and the brackets at least 2 "
+                   "strings), not %" G_GSIZE_FORMAT " steps and %" G_GSIZE_FORMAT " strings",
+                   q->seq_len, q->n_samples);
+      return FALSE;
+    }
+  if (!(q->test_fraction >= 0.0 && q->test_fraction < 1.0))
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   "The test fraction must be at least 0 and less than 1, not %g", q->test_fraction);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 mm_project_to_pytorch_script_full (const MmProject       *project,
                                    const MmExportOptions *options,
@@ -1135,7 +1518,9 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
                    "The batch size and the number of epochs must be at least 1");
       return NULL;
     }
-  if ((guint) project->data > MM_PROJECT_DATA_IDX_DIR)
+  if (options->sequences != NULL && !check_sequences (options->sequences, error))
+    return NULL;
+  if (options->sequences == NULL && (guint) project->data > MM_PROJECT_DATA_IDX_DIR)
     {
       g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                    "The data set kind %d has no PyTorch equivalent in the export", (int) project->data);
@@ -1171,10 +1556,13 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
   s = g_string_new (NULL);
   write_header (s, project, options, prefix);
   write_run_settings (s, project, options);
-  write_data (s, project, options, prefix);
+  if (options->sequences != NULL)
+    write_sequence_data (s, options->sequences, &net);
+  else
+    write_data (s, project, options, prefix, &net);
   write_model (s, project, &net);
   g_string_append (s, py_safetensors);
-  write_loss (s, project);
+  write_loss (s, project, options->sequences != NULL && options->sequences->kind == MM_EXPORT_SEQUENCES_TEXT);
   write_penalty (s, project, model);
   if (!write_optimizer (s, &project->optimizer, options->schedule, error))
     {
@@ -1324,14 +1712,15 @@ mm_export_write_data (MmDataset  *train,
 
 /* ---- All files at once ---------------------------------------------------- */
 
-gboolean
-mm_export_pytorch_files (const MmProject  *project,
-                         MmDataset        *train,
-                         MmDataset        *test,
-                         MmParams         *weights,
-                         const MmSchedule *schedule,
-                         const char       *script_path,
-                         GError          **error)
+static gboolean
+export_files (const MmProject         *project,
+              const MmExportSequences *sequences,
+              MmDataset               *train,
+              MmDataset               *test,
+              MmParams                *weights,
+              const MmSchedule        *schedule,
+              const char              *script_path,
+              GError                 **error)
 {
   g_autofree char *dir = NULL, *base = NULL, *stem = NULL, *weights_file = NULL, *weights_path = NULL;
   g_autofree char *script = NULL, *title = NULL;
@@ -1367,9 +1756,10 @@ mm_export_pytorch_files (const MmProject  *project,
   o.schedule = schedule;
   o.title = title;
   o.script_name = base;
+  o.sequences = sequences;
 
   /* The data first: it is the likeliest to fail (a CSV file gone). */
-  if (mm_project_export_needs_data (project))
+  if (needs_npy (project, &o))
     {
       if (train == NULL)
         {
@@ -1383,7 +1773,7 @@ mm_export_pytorch_files (const MmProject  *project,
   script = mm_project_to_pytorch_script_full (project, &o, error);
   if (script == NULL)
     return FALSE;
-  if (mm_project_export_needs_data (project) && !mm_export_write_data (train, test, dir, stem, error))
+  if (needs_npy (project, &o) && !mm_export_write_data (train, test, dir, stem, error))
     return FALSE;
 
   if (weights == NULL)
@@ -1422,6 +1812,31 @@ mm_export_pytorch_files (const MmProject  *project,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+mm_export_pytorch_files (const MmProject  *project,
+                         MmDataset        *train,
+                         MmDataset        *test,
+                         MmParams         *weights,
+                         const MmSchedule *schedule,
+                         const char       *script_path,
+                         GError          **error)
+{
+  g_return_val_if_fail (project != NULL && script_path != NULL, FALSE);
+  return export_files (project, NULL, train, test, weights, schedule, script_path, error);
+}
+
+gboolean
+mm_export_pytorch_sequence_files (const MmProject         *project,
+                                  const MmExportSequences *sequences,
+                                  MmParams                *weights,
+                                  const MmSchedule        *schedule,
+                                  const char              *script_path,
+                                  GError                 **error)
+{
+  g_return_val_if_fail (project != NULL && script_path != NULL, FALSE);
+  return export_files (project, sequences, NULL, NULL, weights, schedule, script_path, error);
 }
 
 gboolean

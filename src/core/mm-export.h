@@ -19,6 +19,20 @@
  *   NAME.safetensors                 weights, our layout (Linear (in, out))
  *   NAME-train-x.npy, NAME-train-y.npy, NAME-test-x.npy, NAME-test-y.npy
  *                                    float32 features, int64 classes
+ *
+ * Sequence models: Embedding, RNN, LSTM, Last, LayerNorm, MultiheadAttention,
+ * PositionalEncoding and TransformerBlock become nn.Embedding, nn.RNN and
+ * nn.LSTM (batch_first, over the whole sequence), a small Last module,
+ * nn.LayerNorm, nn.MultiheadAttention (batch_first, with the causal mask), a
+ * sinusoidal PositionalEncoding module and nn.TransformerEncoderLayer
+ * (norm_first, batch_first, dropout 0, ReLU); the subclasses the script
+ * defines only adapt forward() to nn.Sequential, so the state_dict keys are
+ * ours ("2.weight_ih_l0", "3.self_attn.in_proj_weight") and the weights
+ * load with load_state_dict(strict=True). The sequence data sets are not
+ * shipped as arrays: the script reads the same text file and cuts the same
+ * windows, or draws the same bracket strings with the app's generator, and
+ * splits them as the app does (MmExportSequences). With a class at every
+ * time step the loss is the cross-entropy of the (batch·time, classes) view.
  */
 #pragma once
 
@@ -30,6 +44,25 @@
 #include "mm-params.h"
 
 G_BEGIN_DECLS
+
+/* The sequence data sets of myml-train --data text|text:FILE|brackets,
+ * which a project does not name (yet): what the script needs to make the
+ * same samples. */
+typedef enum {
+  MM_EXPORT_SEQUENCES_NONE,
+  MM_EXPORT_SEQUENCES_TEXT,       /* next character of a UTF-8 text */
+  MM_EXPORT_SEQUENCES_BRACKETS,   /* are the brackets balanced? */
+} MmExportSequenceKind;
+
+typedef struct {
+  MmExportSequenceKind kind;
+  const char *text_path;      /* TEXT: the file (the script names it absolute) */
+  gsize seq_len;              /* characters per window, brackets per string */
+  gsize n_samples;            /* BRACKETS: strings drawn (mm_brackets_dataset_new) */
+  guint32 seed;               /* BRACKETS: the generator's seed */
+  double test_fraction;       /* the part split off for testing by the
+                                 project's seed (mm_dataset_split); 0: none */
+} MmExportSequences;
 
 typedef struct {
   /* The weights file the script loads, a name beside the script; NULL: the
@@ -49,6 +82,8 @@ typedef struct {
   /* The script's file name, for the examples in its description; NULL:
    * "script.py". */
   const char *script_name;
+  /* A sequence data set instead of the project's data; NULL: the project's. */
+  const MmExportSequences *sequences;
 } MmExportOptions;
 
 void       mm_export_options_init            (MmExportOptions       *options);
@@ -100,6 +135,14 @@ gboolean   mm_export_pytorch_files           (const MmProject       *project,
                                               const MmSchedule      *schedule,
                                               const char            *script_path,
                                               GError               **error);
+/* The same for a sequence data set (@sequences) instead of the project's
+ * data; NULL @sequences: mm_export_pytorch_files. */
+gboolean   mm_export_pytorch_sequence_files  (const MmProject         *project,
+                                              const MmExportSequences *sequences,
+                                              MmParams                *weights,
+                                              const MmSchedule        *schedule,
+                                              const char              *script_path,
+                                              GError                 **error);
 /* The same with the project's own data and weights: what the app's menu item
  * calls. It may take a second for large data sets (run it off the UI thread
  * for CSV files). */
