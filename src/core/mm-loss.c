@@ -229,7 +229,7 @@ build_cross_entropy (MmLoss          *loss,
   if (loss->label_smoothing > 0)
     {
       float eps = (float) loss->label_smoothing;
-      float spread = eps / (float) s->dim[1];
+      float spread = eps / (float) s->dim[s->ndim - 1];   /* over the classes, the last axis */
       smoothed = mm_tensor_copy (targets);
       for (gsize i = 0; i < smoothed->size; i++)
         smoothed->data[i] = (1.0f - eps) * smoothed->data[i] + spread;
