@@ -15,6 +15,15 @@
  * within 1e-4 relative. Then weights saved by torch are imported and both
  * networks must give the same outputs. Without torch those tests are
  * skipped with the reason.
+ *
+ * Sequence models (Embedding, RNN, LSTM, Last, LayerNorm, MultiheadAttention,
+ * PositionalEncoding, TransformerBlock, causal or not) on a text with a
+ * non-ASCII character and "\r\n" and on the bracket task: the script's model
+ * has our parameter names in our order, its outputs on the same test windows
+ * are ours within 1e-5, its first steps' losses (over every time step, with
+ * Dropout, L2 and label smoothing) are ours within 1e-4, a whole epoch runs
+ * and its trained weights come back; myml-train --export-pytorch with --data
+ * brackets and text:FILE agrees with myml-train's own run.
  */
 #include <myml.h>
 #include <glib/gstdio.h>
@@ -160,13 +169,12 @@ read_npy_f32 (const char *path)
  * model, loss, optimizer, penalties and seeded batches. */
 
 static GArray *
-our_losses (const MmProject *p,
-            guint            n_steps,
-            MmParams       **final_params)
+our_losses_on (const MmProject *p,
+               MmDataset       *train,
+               guint            n_steps,
+               MmParams       **final_params)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MmDataset) train = NULL;
-  g_autoptr(MmDataset) test = NULL;
   g_autoptr(MmParams) initial = NULL;
   g_autoptr(MmOptimizer) opt = NULL;
   g_autoptr(MmDataLoader) loader = NULL;
@@ -174,8 +182,6 @@ our_losses (const MmProject *p,
   GArray *losses = g_array_new (FALSE, FALSE, sizeof (float));
   MmTrainerConfig config;
 
-  g_assert_true (mm_project_load_data (p, &train, &test, &error));
-  g_assert_no_error (error);
   g_assert_true (mm_project_make_trainer_config (p, mm_dataset_get_n_classes (train), &config, &error));
   g_assert_no_error (error);
   specs = mm_module_get_params (config.model);
@@ -209,6 +215,20 @@ our_losses (const MmProject *p,
     *final_params = mm_optimizer_snapshot_params (opt);
   mm_trainer_config_clear (&config);
   return losses;
+}
+
+static GArray *
+our_losses (const MmProject *p,
+            guint            n_steps,
+            MmParams       **final_params)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+
+  g_assert_true (mm_project_load_data (p, &train, &test, &error));
+  g_assert_no_error (error);
+  return our_losses_on (p, train, n_steps, final_params);
 }
 
 /* The "loss" column of the script's --log-steps file. */
@@ -1314,6 +1334,595 @@ test_torch_import_cnn (void)
   check_import_from_torch (p, "import-cnn");
 }
 
+/* ---- Sequence models --------------------------------------------------------------
+ * The sequence layers and data sets against PyTorch: the exported model's
+ * parameter names and order are ours, its forward pass on the same windows
+ * gives our outputs within 1e-5, a few training steps give our losses, and
+ * PyTorch's trained weights come back. */
+
+/* A small text with a non-ASCII character and Windows line ends, which the
+ * script must read byte for byte as we do; the path. */
+static char *
+make_text (void)
+{
+  char *path = tmp_path ("story.txt");
+  GString *s = g_string_new (NULL);
+  static const char *const words[] = { "the", "harbour", "boat", "café", "rope", "gull", "sails", "at", "dawn" };
+  GRand *rand = g_rand_new_with_seed (8);
+
+  for (guint i = 0; i < 160; i++)
+    {
+      g_string_append (s, words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
+      g_string_append (s, i % 9 == 8 ? ".\r\n" : " ");
+    }
+  g_assert_true (g_file_set_contents (path, s->str, -1, NULL));
+  g_string_free (s, TRUE);
+  g_rand_free (rand);
+  return path;
+}
+
+/* Our side of the data of @q, split by @seed as the app splits it. */
+static void
+sequence_data (const MmExportSequences *q,
+               guint32                  seed,
+               MmDataset              **train,
+               MmDataset              **test)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) all = q->kind == MM_EXPORT_SEQUENCES_TEXT
+                             ? mm_text_dataset_load (q->text_path, q->seq_len, &error)
+                             : mm_brackets_dataset_new (q->n_samples, q->seq_len, q->seed, &error);
+
+  g_assert_no_error (error);
+  if (q->test_fraction == 0)
+    {
+      *train = g_steal_pointer (&all);
+      *test = NULL;
+      return;
+    }
+  g_assert_true (mm_dataset_split (all, q->test_fraction, seed, train, test, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  MmProject *project;
+  MmExportSequences seq;
+  char *text_path;
+  char *name;
+  char *script;          /* DIR/NAME.py */
+  char *weights;         /* DIR/NAME.safetensors: the starting weights */
+} SeqCase;
+
+static void
+seq_case_clear (SeqCase *c)
+{
+  g_clear_pointer (&c->project, mm_project_free);
+  g_clear_pointer (&c->text_path, g_free);
+  g_clear_pointer (&c->name, g_free);
+  g_clear_pointer (&c->script, g_free);
+  g_clear_pointer (&c->weights, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SeqCase, seq_case_clear)
+
+/* @network with each "V" (a whole setting) replaced by @v, as myml-train's
+ * --model reads it. */
+static char *
+with_vocabulary (const char *network,
+                 guint       v)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const char *p = network; *p; p++)
+    if (*p == 'V' && p > network && (p[-1] == '(' || p[-1] == ' ') && (p[1] == ',' || p[1] == ')'))
+      g_string_append_printf (s, "%u", v);
+    else
+      g_string_append_c (s, *p);
+  return g_string_free (s, FALSE);
+}
+
+/* A character model of make_text(); "V" in @network is the vocabulary size. */
+static void
+text_case (SeqCase    *c,
+           const char *name,
+           const char *network,
+           gsize       seq_len)
+{
+  g_autoptr(MmDataset) all = NULL;
+  g_autoptr(GError) error = NULL;
+  guint V;
+
+  memset (c, 0, sizeof *c);
+  c->text_path = make_text ();
+  all = mm_text_dataset_load (c->text_path, seq_len, &error);
+  g_assert_no_error (error);
+  V = mm_dataset_get_n_classes (all);
+  g_assert_cmpuint (V, ==, 23);   /* 19 letters (é among them), space, ".", "\r" and "\n" */
+  c->project = mm_project_new ();
+  g_free (c->project->network);
+  c->project->network = with_vocabulary (network, V);
+  c->project->batch_size = 8;
+  c->project->epochs = 3;
+  c->project->seed = 13;
+  mm_optimizer_config_init (&c->project->optimizer, MM_OPTIMIZER_ADAM);
+  c->project->optimizer.lr = 0.01;
+  c->seq.kind = MM_EXPORT_SEQUENCES_TEXT;
+  c->seq.text_path = c->text_path;
+  c->seq.seq_len = seq_len;
+  c->seq.test_fraction = 0.2;
+  c->name = g_strdup (name);
+}
+
+static void
+brackets_case (SeqCase    *c,
+               const char *name,
+               const char *network)
+{
+  memset (c, 0, sizeof *c);
+  c->project = mm_project_new ();
+  g_free (c->project->network);
+  c->project->network = g_strdup (network);
+  c->project->batch_size = 16;
+  c->project->epochs = 2;
+  c->project->seed = 21;
+  mm_optimizer_config_init (&c->project->optimizer, MM_OPTIMIZER_SGD);
+  c->project->optimizer.lr = 0.2;
+  c->project->optimizer.momentum = 0.9;
+  c->seq.kind = MM_EXPORT_SEQUENCES_BRACKETS;
+  c->seq.seq_len = 10;
+  c->seq.n_samples = 120;
+  c->seq.seed = 4;
+  c->seq.test_fraction = 0.25;
+  c->name = g_strdup (name);
+}
+
+static void
+seq_export (SeqCase *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = tmp_path (c->name);
+  g_autofree char *file = g_strconcat (c->name, ".py", NULL);
+  g_autofree char *wfile = g_strconcat (c->name, ".safetensors", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  c->script = g_build_filename (dir, file, NULL);
+  c->weights = g_build_filename (dir, wfile, NULL);
+  g_assert_true (mm_export_pytorch_sequence_files (c->project, &c->seq, NULL, NULL, c->script, &error));
+  g_assert_no_error (error);
+}
+
+/* Every number of @ours within @tol·max(1, |theirs|) of @theirs. */
+static void
+assert_outputs_close (const MmTensor *ours,
+                      const MmTensor *theirs,
+                      float           tol,
+                      const char     *what)
+{
+  float worst = 0;
+
+  g_assert_true (mm_shape_equal (&ours->shape, &theirs->shape));
+  for (gsize i = 0; i < ours->size; i++)
+    {
+      float d = fabsf (ours->data[i] - theirs->data[i]) / MAX (1.0f, fabsf (theirs->data[i]));
+      if (!(d <= tol))
+        g_error ("%s: output %" G_GSIZE_FORMAT ": ours %.9g, PyTorch's %.9g", what, i, ours->data[i],
+                 theirs->data[i]);
+      worst = MAX (worst, d);
+    }
+  if (g_test_verbose ())
+    g_test_message ("%s: %" G_GSIZE_FORMAT " outputs, largest difference %.3g", what, ours->size, worst);
+}
+
+/* Our outputs for the whole of @ds with @params. */
+static MmTensor *
+predict_all (MmModule  *model,
+             MmParams  *params,
+             MmDataset *ds)
+{
+  g_autoptr(GError) error = NULL;
+  gsize n = mm_dataset_get_n_samples (ds);
+  g_autofree gsize *idx = g_new (gsize, n);
+  g_autoptr(MmTensor) x = NULL;
+  g_autoptr(MmTensor) y = NULL;
+  MmTensor *out;
+
+  for (gsize i = 0; i < n; i++)
+    idx[i] = i;
+  g_assert_true (mm_dataset_get_batch (ds, idx, n, &x, &y, &error));
+  out = mm_module_predict (model, params, x, &error);
+  g_assert_no_error (error);
+  return out;
+}
+
+#define TEXT_NET "Embedding(V, 16); PositionalEncoding(16, 40); TransformerBlock(16, 2, 24, 1); " \
+                 "MultiheadAttention(16, 4, 1); LayerNorm(16); TransformerBlock(16, 4); LSTM(16, 12, 2); " \
+                 "Dropout(0.2); RNN(12, 10); Linear(10, V)"
+
+/* The script's text for sequence models, without Python. */
+static void
+test_script_sequences (void)
+{
+  g_auto(SeqCase) c = { 0 };
+  g_autoptr(GError) error = NULL;
+  MmExportOptions o;
+  g_autofree char *s = NULL;
+  g_autofree char *abs = NULL;
+  g_autofree char *want = NULL;
+
+  text_case (&c, "seq-script", TEXT_NET, 12);
+  mm_export_options_init (&o);
+  o.sequences = &c.seq;
+  s = mm_project_to_pytorch_script_full (c.project, &o, &error);
+  g_assert_no_error (error);
+  assert_has (s, "nn.Embedding(23, 16),");
+  assert_has (s, "PositionalEncoding(16, max_len=40),");
+  assert_has (s, "CausalEncoderLayer(16, 2, dim_feedforward=24, dropout=0.0, activation=\"relu\", batch_first=True, "
+                 "norm_first=True),");
+  assert_has (s, "SelfAttention(16, 4, causal=True),");
+  assert_has (s, "nn.LayerNorm(16),");
+  assert_has (s, "nn.TransformerEncoderLayer(16, 4, dim_feedforward=64, dropout=0.0, activation=\"relu\", "
+                 "batch_first=True, norm_first=True),");
+  assert_has (s, "LSTM(16, 12, num_layers=2, batch_first=True),");
+  assert_has (s, "RNN(12, 10, batch_first=True),");
+  assert_has (s, "# 7: Dropout(0.2)");
+  assert_has (s, "class LSTM(nn.LSTM):");
+  assert_has (s, "class RNN(nn.RNN):");
+  assert_has (s, "class SelfAttention(nn.MultiheadAttention):");
+  assert_has (s, "super().__init__(embed_dim, num_heads, batch_first=True)");
+  assert_has (s, "class CausalEncoderLayer(nn.TransformerEncoderLayer):");
+  assert_has (s, "nn.Transformer.generate_square_subsequent_mask(length)");
+  assert_has (s, "class PositionalEncoding(nn.Module):");
+  assert_lacks (s, "class Last(");
+  /* The data: the same file, windows and split; ids for nn.Embedding. */
+  abs = g_canonicalize_filename (c.text_path, NULL);
+  want = g_strdup_printf ("TEXT_FILE = Path(\"%s\")", abs);
+  assert_has (s, want);
+  assert_has (s, "SEQ_LEN = 12\n");
+  assert_has (s, "TEST_FRACTION = 0.2 ");
+  assert_has (s, "IDS = torch.int64");
+  assert_has (s, "read_bytes().decode(\"utf-8\")");
+  assert_has (s, "order = app_permutation(len(x), SEED, 0)");
+  assert_lacks (s, ".npy\")");
+  /* The loss over every time step. */
+  assert_has (s, "loss_function(output.reshape(-1, output.shape[-1]), y.reshape(-1))");
+  assert_has (s, "(output.argmax(-1) == y).sum().item()");
+  g_clear_pointer (&s, g_free);
+
+  /* Brackets, a model that takes the ids as numbers, and MSE. */
+  {
+    g_auto(SeqCase) b = { 0 };
+    brackets_case (&b, "brackets-script", "Reshape(10, 1); RNN(1, 8); Last; Linear(8, 2)");
+    b.project->loss = MM_PROJECT_LOSS_MSE;
+    o.sequences = &b.seq;
+    s = mm_project_to_pytorch_script_full (b.project, &o, &error);
+    g_assert_no_error (error);
+    assert_has (s, "BRACKETS = 120\n");
+    assert_has (s, "LENGTH = 10\n");
+    assert_has (s, "BRACKETS_SEED = 4\n");
+    assert_has (s, "TEST_FRACTION = 0.25 ");
+    assert_has (s, "IDS = torch.float32");
+    assert_has (s, "rng = AppRandom(BRACKETS_SEED, 0xB7AC)");
+    assert_has (s, "class Last(nn.Module):");
+    assert_has (s, "Last(),");
+    assert_has (s, "F.mse_loss(output, F.one_hot(y, output.shape[1])");   /* one class per string */
+    assert_lacks (s, "TEXT_FILE");
+    assert_lacks (s, "class SelfAttention");
+    assert_lacks (s, "def causal_mask");
+    g_clear_pointer (&s, g_free);
+  }
+
+  /* Refusals name the reason. */
+  {
+    g_autoptr(MmProject) p = mm_project_new ();
+    MmExportSequences bad = c.seq;
+
+    g_free (p->network);
+    p->network = g_strdup ("Reshape(12, 1); Linear(1, 4); Embedding(4, 8)");
+    s = mm_project_to_pytorch_script_full (p, &o, &error);
+    g_assert_null (s);
+    g_assert_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr (error->message, ==, "Layer 2 (Embedding) can only be exported as the first layer: "
+                                         "nn.Embedding takes the data's whole-number ids, not the outputs of layer 1");
+    g_clear_error (&error);
+
+    o.sequences = &bad;
+    bad.test_fraction = 1.0;
+    s = mm_project_to_pytorch_script_full (c.project, &o, &error);
+    g_assert_null (s);
+    g_assert_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "test fraction must be at least 0 and less than 1, not 1"));
+    g_clear_error (&error);
+    bad = c.seq;
+    bad.text_path = NULL;
+    s = mm_project_to_pytorch_script_full (c.project, &o, &error);
+    g_assert_null (s);
+    g_assert_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "needs the path of its text"));
+    g_clear_error (&error);
+    bad = c.seq;
+    bad.kind = 7;
+    s = mm_project_to_pytorch_script_full (c.project, &o, &error);
+    g_assert_null (s);
+    g_assert_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "sequence data set kind 7 has no PyTorch equivalent"));
+    g_clear_error (&error);
+  }
+}
+
+/* Our weights in PyTorch's layout and back: only the Linear layer's weight
+ * is transposed; every sequence layer's tensors keep their names and shapes. */
+static void
+test_import_sequences (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmModule) model = mm_module_parse ("Embedding(5, 8); PositionalEncoding(8); TransformerBlock(8, 2, 12, 1); "
+                                               "MultiheadAttention(8, 2); LayerNorm(8); LSTM(8, 6, 2); RNN(6, 4); "
+                                               "Last; Linear(4, 3)", &error);
+  g_autoptr(GArray) specs = mm_module_get_params (model);
+  g_autoptr(MmParams) ours = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 3, &error);
+  g_autoptr(MmParams) torch_state = NULL;
+  g_autoptr(MmParams) back = NULL;
+
+  g_assert_no_error (error);
+  torch_state = mm_params_to_pytorch (model, ours, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_params_get_n (torch_state), ==, specs->len);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const char *name = g_array_index (specs, MmParamSpec, i).name;
+      MmTensor *a = mm_params_lookup (ours, name);
+      MmTensor *t = mm_params_lookup (torch_state, name);
+      g_assert_nonnull (t);
+      if (g_str_equal (name, "8.weight"))
+        {
+          g_assert_cmpuint (t->shape.dim[0], ==, 3);   /* nn.Linear's (out, in) */
+          g_assert_cmpuint (t->shape.dim[1], ==, 4);
+          g_assert_cmpfloat (t->data[1 * 4 + 2], ==, a->data[2 * 3 + 1]);
+        }
+      else
+        {
+          g_assert_true (mm_shape_equal (&a->shape, &t->shape));
+          g_assert_cmpmem (a->data, a->size * 4, t->data, t->size * 4);
+        }
+    }
+  g_assert_nonnull (mm_params_lookup (torch_state, "2.self_attn.in_proj_weight"));
+  g_assert_nonnull (mm_params_lookup (torch_state, "5.weight_hh_l1"));
+  back = mm_params_from_pytorch (model, torch_state, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const char *name = g_array_index (specs, MmParamSpec, i).name;
+      MmTensor *a = mm_params_lookup (ours, name);
+      MmTensor *b = mm_params_lookup (back, name);
+      g_assert_cmpmem (a->data, a->size * 4, b->data, b->size * 4);
+    }
+  /* A state_dict of an LSTM with other sizes is refused by name. */
+  {
+    g_autoptr(MmParams) bad = mm_params_copy (torch_state);
+    g_autoptr(MmTensor) wrong = mm_tensor_new_dims (2, (gsize[]) { 24, 7 }, NULL);
+    g_autoptr(MmParams) r = NULL;
+    mm_params_set (bad, "5.weight_ih_l0", wrong);
+    r = mm_params_from_pytorch (model, bad, &error);
+    g_assert_null (r);
+    g_assert_error (error, MM_ERROR, MM_ERROR_SHAPE);
+    g_assert_nonnull (strstr (error->message, "5.weight_ih_l0 has shape (24, 7), but the network needs (24, 8)"));
+  }
+}
+
+/* The script's model has our parameters, by name and in order. */
+static void
+assert_same_keys (SeqCase *c)
+{
+  const char *code = "import importlib.util, sys\n"
+                     "spec = importlib.util.spec_from_file_location('exported', sys.argv[1])\n"
+                     "s = importlib.util.module_from_spec(spec)\n"
+                     "spec.loader.exec_module(s)\n"
+                     "for k, v in s.build_model().state_dict().items():\n"
+                     "    print(k, tuple(v.shape))\n";
+  g_autoptr(MmModule) model = mm_module_parse (c->project->network, NULL);
+  g_autoptr(GArray) specs = mm_module_get_params (model);
+  g_auto(Run) r = RUN (PYTHON, "-c", code, c->script);
+  g_auto(GStrv) lines = NULL;
+
+  if (r.status != 0)
+    g_error ("building the model of %s failed: %s", c->script, r.err);
+  lines = g_strsplit (g_strstrip (r.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, specs->len);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      const MmParamSpec *spec = &g_array_index (specs, MmParamSpec, i);
+      g_autofree char *shape = NULL;
+      g_autofree char *want = NULL;
+      gboolean linear = g_str_has_suffix (spec->name, ".weight") && strchr (spec->name, '.') ==
+                        strrchr (spec->name, '.') && mm_module_get_linear_features (
+                          mm_module_get_child (model, (guint) g_ascii_strtoull (spec->name, NULL, 10)), NULL, NULL);
+      /* nn.Linear's weight is (out, in), ours (in, out); the rest is the same. */
+      if (spec->shape.ndim == 1)
+        shape = g_strdup_printf ("(%" G_GSIZE_FORMAT ",)", spec->shape.dim[0]);
+      else
+        shape = g_strdup_printf ("(%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ")",
+                                 spec->shape.dim[linear ? 1 : 0], spec->shape.dim[linear ? 0 : 1]);
+      want = g_strdup_printf ("%s %s", spec->name, shape);
+      g_assert_cmpstr (lines[i], ==, want);
+    }
+}
+
+/* The exported model on the exported weights, on the test windows: our outputs
+ * within 1e-5; the parameter names are ours. */
+static void
+check_sequence_forward (SeqCase *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *oname = g_strconcat (c->name, "-outputs.npy", NULL);
+  g_autofree char *outputs = tmp_path (oname);
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmParams) weights = NULL;
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+  g_autoptr(MmTensor) ours = NULL;
+  g_autoptr(MmTensor) theirs = NULL;
+
+  seq_export (c);
+  assert_same_keys (c);
+  {
+    /* No step: the starting weights' outputs. */
+    g_auto(Run) r = RUN (PYTHON, c->script, "--steps", "0", "--predict", outputs);
+    if (r.status != 0)
+      g_error ("%s failed (%d): %s%s", c->script, r.status, r.out, r.err);
+  }
+  model = mm_module_parse (c->project->network, &error);
+  g_assert_no_error (error);
+  weights = mm_params_load_safetensors (c->weights, NULL, &error);
+  g_assert_no_error (error);
+  sequence_data (&c->seq, c->project->seed, &train, &test);
+  ours = predict_all (model, weights, test);
+  theirs = read_npy_f32 (outputs);
+  assert_outputs_close (ours, theirs, 1e-5f, c->name);
+}
+
+static void
+test_torch_sequence_forward (void)
+{
+  if (skip_without_torch ())
+    return;
+  {
+    g_auto(SeqCase) c = { 0 };
+    text_case (&c, "text-forward", TEXT_NET, 12);
+    check_sequence_forward (&c);
+  }
+  {
+    g_auto(SeqCase) c = { 0 };
+    brackets_case (&c, "brackets-forward", "Embedding(2, 8); LSTM(8, 12); LayerNorm(12); Last; Linear(12, 2)");
+    check_sequence_forward (&c);
+  }
+  {
+    g_auto(SeqCase) c = { 0 };
+    brackets_case (&c, "brackets-float", "Reshape(10, 1); RNN(1, 6, 3); Last; Linear(6, 2)");
+    check_sequence_forward (&c);
+  }
+}
+
+/* A few training steps in the script are ours: the same windows or strings,
+ * split and visited in the same order, the same loss over every time step,
+ * the same Dropout masks. */
+static void
+check_sequence_steps (SeqCase *c,
+                      guint    n_steps)
+{
+  g_autofree char *log_name = g_strconcat (c->name, "-steps.csv", NULL);
+  g_autofree char *log = tmp_path (log_name);
+  g_autofree char *steps = g_strdup_printf ("%u", n_steps);
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+  g_autoptr(GArray) ours = NULL;
+  g_autoptr(GArray) theirs = NULL;
+
+  seq_export (c);
+  {
+    g_auto(Run) r = RUN (PYTHON, c->script, "--steps", steps, "--log-steps", log);
+    if (r.status != 0)
+      g_error ("%s failed (%d): %s%s", c->script, r.status, r.out, r.err);
+  }
+  sequence_data (&c->seq, c->project->seed, &train, &test);
+  ours = our_losses_on (c->project, train, n_steps, NULL);
+  theirs = read_step_log (log);
+  g_assert_cmpuint (theirs->len, ==, n_steps);
+  for (guint i = 0; i < n_steps; i++)
+    assert_close (g_array_index (ours, float, i), g_array_index (theirs, float, i), 1e-4, c->name, i + 1);
+}
+
+static void
+test_torch_sequence_steps (void)
+{
+  if (skip_without_torch ())
+    return;
+  {
+    g_auto(SeqCase) c = { 0 };
+    text_case (&c, "text-steps", TEXT_NET, 12);
+    c.project->l2 = 1e-3;
+    check_sequence_steps (&c, 8);
+  }
+  {
+    g_auto(SeqCase) c = { 0 };
+    text_case (&c, "text-smoothing", "Embedding(V, 12); LSTM(12, 16); Linear(16, V)", 7);
+    c.project->label_smoothing = 0.1;
+    check_sequence_steps (&c, 6);
+  }
+  {
+    g_auto(SeqCase) c = { 0 };
+    brackets_case (&c, "brackets-steps", "Embedding(2, 8); PositionalEncoding(8); TransformerBlock(8, 2, 16); "
+                                         "Last; Linear(8, 2)");
+    check_sequence_steps (&c, 10);
+  }
+}
+
+/* The whole script runs (one epoch of a tiny setting, with its test set),
+ * PyTorch's trained weights come back into our network, which then gives
+ * PyTorch's outputs, and they are the weights our own steps give. */
+static void
+test_torch_sequence_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(SeqCase) c = { 0 };
+  g_autofree char *trained_path = tmp_path ("seq-trained.safetensors");
+  g_autofree char *outputs = tmp_path ("seq-trained-outputs.npy");
+  g_autoptr(MmParams) torch_state = NULL;
+  g_autoptr(MmParams) imported = NULL;
+  g_autoptr(MmParams) trained = NULL;
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+  g_autoptr(MmTensor) ours = NULL;
+  g_autoptr(MmTensor) theirs = NULL;
+  g_autoptr(GArray) losses = NULL;
+  guint n_steps;
+
+  if (skip_without_torch ())
+    return;
+  text_case (&c, "text-round-trip", "Embedding(V, 12); PositionalEncoding(12); MultiheadAttention(12, 3, 1); "
+                                    "LayerNorm(12); LSTM(12, 10); Linear(10, V)", 10);
+  c.project->epochs = 1;
+  /* SGD: the keys' part of in_proj_bias has (up to rounding) no gradient
+   * (softmax ignores what is added to all scores of a row alike), and Adam
+   * would blow the rounding noise up into steps of size lr, different in
+   * PyTorch and here; SGD keeps it at the noise's size. */
+  mm_optimizer_config_init (&c.project->optimizer, MM_OPTIMIZER_SGD);
+  c.project->optimizer.lr = 0.1;
+  c.project->optimizer.momentum = 0.9;
+  seq_export (&c);
+  {
+    g_auto(Run) r = RUN (PYTHON, c.script, "--save", trained_path, "--predict", outputs);
+    if (r.status != 0)
+      g_error ("%s failed (%d): %s%s", c.script, r.status, r.out, r.err);
+    g_assert_nonnull (strstr (r.out, "epoch 1/1: train loss "));
+    g_assert_nonnull (strstr (r.out, "; test loss "));
+    g_assert_nonnull (strstr (r.out, "saved the weights to"));
+  }
+  torch_state = mm_params_load_pytorch (trained_path, &error);
+  g_assert_no_error (error);
+  model = mm_module_parse (c.project->network, NULL);
+  imported = mm_params_from_pytorch (model, torch_state, &error);
+  g_assert_no_error (error);
+  sequence_data (&c.seq, c.project->seed, &train, &test);
+  ours = predict_all (model, imported, test);
+  theirs = read_npy_f32 (outputs);
+  assert_outputs_close (ours, theirs, 1e-5f, "imported weights");
+
+  /* The whole epoch: 1 step per batch of 8. */
+  n_steps = (guint) ((mm_dataset_get_n_samples (train) + 7) / 8);
+  losses = our_losses_on (c.project, train, n_steps, &trained);
+  for (guint i = 0; i < mm_params_get_n (trained); i++)
+    {
+      const char *pname = mm_params_get_name (trained, i);
+      MmTensor *a = mm_params_get_tensor (trained, i);
+      MmTensor *b = mm_params_lookup (imported, pname);
+      g_assert_nonnull (b);
+      for (gsize k = 0; k < a->size; k++)
+        if (fabsf (a->data[k] - b->data[k]) > 1e-4f * MAX (1.0f, fabsf (a->data[k])))
+          g_error ("%s[%" G_GSIZE_FORMAT "]: ours %.9g, PyTorch's %.9g", pname, k, a->data[k], b->data[k]);
+    }
+}
+
 /* ---- myml-train --export-pytorch / --import-pytorch ------------------------------ */
 
 static const char *
@@ -1531,6 +2140,109 @@ test_cli_torch (void)
 
 #undef MOONS
 
+/* myml-train --export-pytorch with the sequence data sets: the script's
+ * steps are myml-train's (the same strings or windows, split by
+ * --test-fraction and the seed), and its trained weights start another run. */
+static void
+cli_sequence_run (const char          *name,
+                  const char * const  *options,
+                  guint                want_steps)
+{
+  g_autofree char *dir = tmp_path (name);
+  g_autofree char *file = g_strconcat (name, ".py", NULL);
+  g_autofree char *script = g_build_filename (dir, file, NULL);
+  g_autofree char *ours_log = g_build_filename (dir, "ours.csv", NULL);
+  g_autofree char *theirs_log = g_build_filename (dir, "theirs.csv", NULL);
+  g_autofree char *torch_weights = g_build_filename (dir, "torch.safetensors", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GArray) theirs = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint base;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_ptr_array_add (args, (gpointer) myml_train ());
+  for (guint i = 0; options[i]; i++)
+    g_ptr_array_add (args, (gpointer) options[i]);
+  base = args->len;
+#define RUN_WITH(...) G_STMT_START {                                               \
+    const char *extra[] = { __VA_ARGS__, NULL };                                    \
+    g_ptr_array_set_size (args, base);                                              \
+    for (guint _i = 0; extra[_i]; _i++)                                             \
+      g_ptr_array_add (args, (gpointer) extra[_i]);                                 \
+    g_ptr_array_add (args, NULL);                                                   \
+  } G_STMT_END
+  RUN_WITH ("--export-pytorch", script);
+  {
+    g_auto(Run) r = run_argv ((const char * const *) args->pdata);
+    if (r.status != 0)
+      g_error ("myml-train --export-pytorch failed: %s", r.err);
+    g_assert_nonnull (strstr (r.out, "wrote"));
+    g_assert_null (strstr (r.out, ".npy"));
+  }
+  RUN_WITH ("--quiet", "--log", ours_log);
+  {
+    g_auto(Run) r = run_argv ((const char * const *) args->pdata);
+    if (r.status != 0)
+      g_error ("myml-train failed: %s", r.err);
+  }
+  {
+    g_auto(Run) r = RUN (PYTHON, script, "--log-steps", theirs_log, "--save", torch_weights);
+    if (r.status != 0)
+      g_error ("%s failed: %s", script, r.err);
+  }
+  theirs = read_step_log (theirs_log);
+  g_assert_true (g_file_get_contents (ours_log, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (theirs->len, ==, want_steps);
+  g_assert_cmpuint (g_strv_length (lines), ==, want_steps + 2);   /* a header, the steps, an empty end */
+  for (guint i = 0; i < theirs->len; i++)
+    {
+      g_auto(GStrv) cols = g_strsplit (lines[i + 1], ",", -1);
+      assert_close ((float) g_ascii_strtod (cols[2], NULL), g_array_index (theirs, float, i), 1e-4, name, i + 1);
+    }
+  RUN_WITH ("--quiet", "--epochs", "1", "--import-pytorch", torch_weights);
+  {
+    g_auto(Run) r = run_argv ((const char * const *) args->pdata);
+    if (r.status != 0)
+      g_error ("myml-train --import-pytorch failed: %s", r.err);
+  }
+#undef RUN_WITH
+}
+
+static void
+test_cli_sequences (void)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *data = NULL;
+
+  if (skip_without_myml_train () || skip_without_torch ())
+    return;
+  /* 96 strings, 72 for training: 5 batches of 16 (the last of 8) per epoch. */
+  cli_sequence_run ("cli-brackets", (const char *[]) {
+                      "--data", "brackets", "--samples", "96", "--seq-len", "8", "--model",
+                      "Embedding(2, 6); LSTM(6, 10); Last; Linear(10, 2)", "--optimizer", "adam", "--lr", "0.01",
+                      "--batch-size", "16", "--epochs", "2", "--seed", "3", "--test-fraction", "0.25", NULL }, 10);
+  text = make_text ();
+  data = g_strconcat ("text:", text, NULL);
+  /* 90 windows of 10 characters, 72 for training: 5 batches of 16 (the last
+   * of 8). */
+  cli_sequence_run ("cli-text", (const char *[]) {
+                      "--data", data, "--seq-len", "10", "--model",
+                      "Embedding(V, 8); PositionalEncoding(8); TransformerBlock(8, 2, 16, 1); Linear(8, V)",
+                      "--optimizer", "sgd", "--lr", "0.3", "--momentum", "0.9", "--batch-size", "16",
+                      "--epochs", "1", "--seed", "6", NULL }, 5);
+  /* A network of other sizes is refused, naming the tensor. */
+  {
+    g_autofree char *weights = tmp_path ("cli-brackets/torch.safetensors");
+    g_auto(Run) r = RUN (myml_train (), "--data", "brackets", "--model", "Embedding(2, 6); LSTM(6, 12); Last; "
+                         "Linear(12, 2)", "--import-pytorch", weights);
+    g_assert_cmpint (r.status, ==, 1);
+    assert_one_line (&r, "1.weight_ih_l0 has shape (40, 6), but the network needs (48, 6)");
+  }
+}
+
+
 /* ---- main ---------------------------------------------------------------------- */
 
 static void
@@ -1586,9 +2298,15 @@ main (int argc, char **argv)
   g_test_add_func ("/export/torch/fashion-mnist", test_torch_fashion_mnist);
   g_test_add_func ("/export/torch/import-mlp", test_torch_import_mlp);
   g_test_add_func ("/export/torch/import-cnn", test_torch_import_cnn);
+  g_test_add_func ("/export/script/sequences", test_script_sequences);
+  g_test_add_func ("/export/import/sequences", test_import_sequences);
+  g_test_add_func ("/export/torch/sequence-forward", test_torch_sequence_forward);
+  g_test_add_func ("/export/torch/sequence-steps", test_torch_sequence_steps);
+  g_test_add_func ("/export/torch/sequence-round-trip", test_torch_sequence_round_trip);
   g_test_add_func ("/export/cli/options", test_cli);
   g_test_add_func ("/export/cli/project", test_cli_project);
   g_test_add_func ("/export/cli/torch", test_cli_torch);
+  g_test_add_func ("/export/cli/sequences", test_cli_sequences);
 
   status = g_test_run ();
   remove_tree (tmpdir);
