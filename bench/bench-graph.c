@@ -8,6 +8,10 @@
  * median and 99th percentile of the frame times.
  *
  * Targets (issue 5): layout < 1 s, median frame ≤ 17 ms.
+ *
+ * Each layer's nodes carry a scope ("7.", as modules tag them), so the same
+ * graph is also laid out folded (one box per layer, issue 11) and with every
+ * layer open (a dot cluster per layer): the layout times of both are printed.
  */
 #include "mm-graph-layout.h"
 
@@ -53,6 +57,13 @@ generate (guint n_nodes)
       sum = mm_binary_new (MM_OP_ADD, xw, bb, NULL);
       g_clear_pointer (&h, mm_node_unref);
       h = mm_unary_new (MM_OP_TANH, sum, NULL);
+      g_snprintf (name, sizeof name, "%u.", layer);
+      mm_node_set_scope (w, name);
+      mm_node_set_scope (b, name);
+      mm_node_set_scope (xw, name);
+      mm_node_set_scope (bb, name);
+      mm_node_set_scope (sum, name);
+      mm_node_set_scope (h, name);
       count += 6;
       if (++layer % 3 == 0)
         {
@@ -184,6 +195,51 @@ bench_orientation (MmNode       *root,
   cairo_surface_destroy (surface);
 }
 
+/* Folded and opened layouts: how long each takes. */
+static void
+bench_folding (MmNode       *root,
+               PangoContext *context,
+               gboolean      left_to_right)
+{
+  g_autoptr(GHashTable) titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) open = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) all = mm_node_collect (root);
+  MmGraphFolding folding = { titles, NULL };
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const char *scope = mm_node_get_scope (g_ptr_array_index (all, i));
+      if (scope != NULL && !g_hash_table_contains (titles, scope))
+        {
+          g_hash_table_insert (titles, g_strdup (scope), g_strdup ("Linear(8, 8) + Tanh"));
+          g_hash_table_add (open, g_strdup (scope));
+        }
+    }
+  for (int pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MmGraphLayout) layout = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      double s;
+
+      folding.expanded = pass == 0 ? NULL : open;
+      layout = mm_graph_layout_new_folded (1, &root, context, left_to_right, &folding, &error);
+      if (layout == NULL)
+        {
+          fprintf (stderr, "bench-graph: %s\n", error->message);
+          exit (1);
+        }
+      s = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+      printf ("%s, %s: %u boxes, %u frames, %u edges\n"
+              "  layout      %7.1f ms (dot %.1f ms)          target < 1000 ms  %s\n",
+              left_to_right ? "left to right" : "top to bottom",
+              pass == 0 ? "every layer folded" : "every layer open",
+              mm_graph_layout_get_n_boxes (layout), mm_graph_layout_get_n_frames (layout),
+              mm_graph_layout_get_n_edges (layout), s * 1000, mm_graph_layout_get_dot_time (layout) * 1000,
+              s < 1.0 ? "ok" : "TOO SLOW");
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -195,5 +251,7 @@ main (int    argc,
   pango_cairo_context_set_resolution (PANGO_CONTEXT (context), 96);
   bench_orientation (root, PANGO_CONTEXT (context), FALSE, 300);
   bench_orientation (root, PANGO_CONTEXT (context), TRUE, 300);
+  bench_folding (root, PANGO_CONTEXT (context), FALSE);
+  bench_folding (root, PANGO_CONTEXT (context), TRUE);
   return 0;
 }

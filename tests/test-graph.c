@@ -723,6 +723,370 @@ test_lab_refusals (void)
   g_clear_error (&error);
 }
 
+/* ---- Folding ---------------------------------------------------------------------------- */
+
+/* One training step's graph of @model on 4 two-feature samples, with an L2
+ * penalty (its nodes read the weights inside the layers). */
+static MmNode *
+step_graph (MmModule *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) specs = mm_module_get_params (model);
+  g_autoptr(MmParams) params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 1, &error);
+  const gsize xd[] = { 4, 2 }, yd[] = { 4 };
+  g_autoptr(MmTensor) x = mm_tensor_new_dims (2, xd, NULL);
+  g_autoptr(MmTensor) y = mm_tensor_new_dims (1, yd, NULL);
+  g_autoptr(MmLoss) ce = mm_loss_cross_entropy_new (0.0, NULL);
+  g_autoptr(MmLoss) loss = mm_loss_one_hot_new (ce, 3, NULL);
+  g_autoptr(MmOptimizer) opt = NULL;
+  g_autoptr(MmStepInfo) info = NULL;
+  MmOptimizerConfig config;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 8; i++)
+    x->data[i] = 0.25f * i - 1.0f;
+  for (guint i = 0; i < 4; i++)
+    y->data[i] = (float) (i % 3);
+  mm_optimizer_config_init (&config, MM_OPTIMIZER_SGD);
+  opt = mm_optimizer_new (&config, model, loss, params, &error);
+  g_assert_no_error (error);
+  g_assert_true (mm_optimizer_set_penalties (opt, 0, 1e-3, FALSE, &error));
+  info = mm_optimizer_prepare_step (opt, x, y, &error);
+  g_assert_no_error (error);
+  return mm_node_ref (info->loss);
+}
+
+/* Every real edge that crosses from one box to another is drawn, once per
+ * pair of boxes when a folded layer is at one end; every drawn edge is a real
+ * one between the boxes that show its ends. Boxes never overlap; the boxes of
+ * an open layer lie inside its frame, under its title. */
+static void
+check_folded_layout (MmGraphLayout *layout,
+                     MmNode        *root)
+{
+  g_autoptr(GPtrArray) all = mm_node_collect (root);
+  g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  for (guint e = 0; e < mm_graph_layout_get_n_edges (layout); e++)
+    {
+      const MmGraphEdge *edge = mm_graph_layout_get_edge (layout, e);
+      MmGraphBox *from = mm_graph_layout_get_box (layout, edge->from);
+      MmGraphBox *to = mm_graph_layout_get_box (layout, edge->to);
+      gint64 *key = g_new (gint64, 1);
+
+      g_assert_cmpuint (edge->from, !=, edge->to);
+      g_assert_true (mm_node_get_input (edge->target, edge->input_index) == edge->source);
+      g_assert_cmpint (mm_graph_layout_find (layout, edge->source), ==, edge->from);
+      g_assert_cmpint (mm_graph_layout_find (layout, edge->target), ==, edge->to);
+      /* A label of its own when what flows is not the box's own output. */
+      g_assert_true ((edge->label != NULL) == (from->node != edge->source));
+      *key = ((gint64) edge->from << 32) | edge->to;
+      if (from->scope != NULL || to->scope != NULL)
+        g_assert_false (g_hash_table_contains (pairs, key));
+      g_hash_table_add (pairs, key);
+    }
+  for (guint i = 0; i < all->len; i++)
+    {
+      MmNode *n = g_ptr_array_index (all, i);
+      gint to = mm_graph_layout_find (layout, n);
+
+      g_assert_cmpint (to, >=, 0);
+      for (guint k = 0; k < mm_node_get_n_inputs (n); k++)
+        {
+          gint from = mm_graph_layout_find (layout, mm_node_get_input (n, k));
+          gint64 key = ((gint64) from << 32) | (guint) to;
+
+          if (from != to)
+            g_assert_true (g_hash_table_contains (pairs, &key));
+        }
+    }
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (layout); i++)
+    {
+      MmGraphBox *a = mm_graph_layout_get_box (layout, i);
+      g_autoptr(GPtrArray) chain = mm_graph_scope_chain (a->node);
+
+      for (guint j = i + 1; j < mm_graph_layout_get_n_boxes (layout); j++)
+        {
+          MmGraphBox *b = mm_graph_layout_get_box (layout, j);
+          g_assert_true (a->x + a->width <= b->x || b->x + b->width <= a->x ||
+                         a->y + a->height <= b->y || b->y + b->height <= a->y);
+        }
+      /* Inside the frame of every open layer around it. */
+      for (guint c = 0; c < chain->len; c++)
+        {
+          gint f = mm_graph_layout_find_frame (layout, g_ptr_array_index (chain, c));
+          const MmGraphFrame *fr;
+
+          if (f < 0)
+            continue;
+          fr = mm_graph_layout_get_frame (layout, f);
+          g_assert_cmpfloat (a->x, >=, fr->x);
+          g_assert_cmpfloat (a->x + a->width, <=, fr->x + fr->width + 0.5);
+          g_assert_cmpfloat (a->y, >=, fr->y + fr->title_height - 0.5);
+          g_assert_cmpfloat (a->y + a->height, <=, fr->y + fr->height + 0.5);
+        }
+    }
+}
+
+static void
+test_layout_fold (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PangoFontMap) map = pango_cairo_font_map_new ();
+  PangoContext *context = pango_font_map_create_context (map);
+  g_autoptr(MmModule) model = mm_module_parse ("Linear(2, 16); ReLU; Linear(16, 3)", &error);
+  g_autoptr(MmNode) root = step_graph (model);
+  g_autoptr(GHashTable) titles = mm_graph_scope_titles (model);
+  g_autoptr(GHashTable) open = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) all = mm_node_collect (root);
+  MmGraphFolding folding = { titles, NULL };
+  g_autoptr(MmGraphLayout) flat = mm_graph_layout_new (1, &root, context, FALSE, &error);
+  g_autoptr(MmGraphLayout) folded = NULL;
+  g_autoptr(MmGraphLayout) opened = NULL;
+  g_autoptr(MmGraphLayout) again = NULL;
+  MmNode *input = NULL, *w0 = NULL, *xw = NULL;
+  guint n_scoped = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (titles, "0."), ==, "Linear(2, 16)");
+  g_assert_cmpstr (g_hash_table_lookup (titles, "1."), ==, "ReLU");
+  g_assert_cmpstr (g_hash_table_lookup (titles, "2."), ==, "Linear(16, 3)");
+  for (guint i = 0; i < all->len; i++)
+    {
+      MmNode *n = g_ptr_array_index (all, i);
+      const char *label = mm_node_get_label (n);
+
+      n_scoped += mm_node_get_scope (n) != NULL;
+      if (g_strcmp0 (label, "input") == 0)
+        input = n;
+      else if (g_strcmp0 (label, "0.weight") == 0)
+        w0 = n;
+      else if (g_str_equal (mm_node_get_type_name (n), "TensorDot") && xw == NULL)
+        xw = n;
+    }
+  g_assert_nonnull (input);
+  g_assert_nonnull (w0);
+  g_assert_nonnull (xw);
+  g_assert_null (mm_node_get_scope (input));
+  g_assert_cmpstr (mm_node_get_scope (w0), ==, "0.");
+  g_assert_cmpstr (mm_node_get_scope (xw), ==, "0.");
+  /* Linear: weight, bias, TensorDot, Broadcast, Add; ReLU: one node. */
+  g_assert_cmpuint (n_scoped, ==, 11);
+
+  /* Nothing folded: one box per node, as before. */
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (flat), ==, all->len);
+  g_assert_cmpint (mm_graph_layout_find_group (flat, "0."), ==, -1);
+
+  /* Folded: one box per layer; its members all map to it. */
+  folded = mm_graph_layout_new_folded (1, &root, context, FALSE, &folding, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (folded), ==, all->len - n_scoped + 3);
+  g_assert_cmpuint (mm_graph_layout_get_n_frames (folded), ==, 0);
+  {
+    gint g0 = mm_graph_layout_find_group (folded, "0."), g1 = mm_graph_layout_find_group (folded, "1.");
+    gint g2 = mm_graph_layout_find_group (folded, "2.");
+    MmGraphBox *b0;
+    gboolean input_to_g0 = FALSE, g0_to_g1 = FALSE, g1_to_g2 = FALSE, w0_out = FALSE;
+
+    g_assert_cmpint (g0, >=, 0);
+    g_assert_cmpint (g1, >=, 0);
+    g_assert_cmpint (g2, >=, 0);
+    b0 = mm_graph_layout_get_box (folded, g0);
+    g_assert_cmpint (b0->role, ==, MM_GRAPH_ROLE_GROUP);
+    g_assert_cmpstr (b0->scope, ==, "0.");
+    g_assert_cmpuint (b0->members->len, ==, 5);
+    g_assert_cmpstr (pango_layout_get_text (b0->lines[MM_GRAPH_LINE_TITLE]), ==, "0 · Linear(2, 16)");
+    g_assert_cmpint (mm_graph_layout_find (folded, w0), ==, g0);
+    g_assert_cmpint (mm_graph_layout_find (folded, xw), ==, g0);
+    /* Its box stands for the layer's output (the last of its nodes). */
+    g_assert_true (b0->node == g_ptr_array_index (b0->members, 4));
+    g_assert_true (mm_node_get_input (mm_graph_layout_get_box (folded, g1)->node, 0) == b0->node);
+    for (guint e = 0; e < mm_graph_layout_get_n_edges (folded); e++)
+      {
+        const MmGraphEdge *edge = mm_graph_layout_get_edge (folded, e);
+        input_to_g0 |= edge->source == input && edge->to == (guint) g0;
+        g0_to_g1 |= edge->from == (guint) g0 && edge->to == (guint) g1;
+        g1_to_g2 |= edge->from == (guint) g1 && edge->to == (guint) g2;
+        /* The L2 penalty reads the weight inside the folded layer. */
+        if (edge->from == (guint) g0 && edge->source == w0)
+          {
+            w0_out = TRUE;
+            g_assert_cmpstr (pango_layout_get_text (edge->label), ==, "(2, 16)");
+          }
+      }
+    g_assert_true (input_to_g0 && g0_to_g1 && g1_to_g2 && w0_out);
+  }
+  check_folded_layout (folded, root);
+
+  /* Open the first Linear: a frame around its five nodes, the others still
+   * folded; the title strip is where a click folds it again. */
+  g_hash_table_add (open, g_strdup ("0."));
+  folding.expanded = open;
+  opened = mm_graph_layout_new_folded (1, &root, context, TRUE, &folding, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (opened), ==, all->len - n_scoped + 3 - 1 + 5);
+  g_assert_cmpint (mm_graph_layout_find_group (opened, "0."), ==, -1);
+  g_assert_cmpint (mm_graph_layout_find_group (opened, "2."), >=, 0);
+  g_assert_cmpuint (mm_graph_layout_get_n_frames (opened), ==, 1);
+  {
+    const MmGraphFrame *f = mm_graph_layout_get_frame (opened, 0);
+    MmGraphBox *b = mm_graph_layout_get_box (opened, mm_graph_layout_find (opened, xw));
+
+    g_assert_cmpstr (f->scope, ==, "0.");
+    g_assert_cmpstr (pango_layout_get_text (f->title), ==, "0 · Linear(2, 16)");
+    g_assert_null (b->scope);
+    g_assert_true (b->node == xw);
+    g_assert_cmpfloat (f->title_height, >, 10);
+    g_assert_cmpint (mm_graph_layout_hit_frame (opened, f->x + f->width / 2, f->y + f->title_height / 2), ==, 0);
+    g_assert_cmpint (mm_graph_layout_hit_frame (opened, b->x + 1, b->y + 1), ==, -1);
+  }
+  check_folded_layout (opened, root);
+
+  /* And folded again: the same boxes and edges as at first. */
+  g_hash_table_remove_all (open);
+  again = mm_graph_layout_new_folded (1, &root, context, FALSE, &folding, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (again), ==, mm_graph_layout_get_n_boxes (folded));
+  g_assert_cmpuint (mm_graph_layout_get_n_edges (again), ==, mm_graph_layout_get_n_edges (folded));
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (folded); i++)
+    {
+      MmGraphBox *a = mm_graph_layout_get_box (folded, i), *b = mm_graph_layout_get_box (again, i);
+      g_assert_true (a->node == b->node);
+      g_assert_cmpstr (a->scope, ==, b->scope);
+      g_assert_cmpfloat (a->x, ==, b->x);
+      g_assert_cmpfloat (a->y, ==, b->y);
+    }
+
+  /* Nested layers: Sequential(Sequential(Linear, Tanh), Linear). */
+  {
+    g_autoptr(MmModule) lin = mm_module_linear_new (2, 4, NULL);
+    g_autoptr(MmModule) tanh = mm_module_activation_new (mm_op_unary (MM_OP_TANH), NULL);
+    g_autoptr(MmModule) out = mm_module_linear_new (4, 3, NULL);
+    g_autoptr(MmModule) inner = mm_module_sequential_new (2, (MmModule *[]) { lin, tanh });
+    g_autoptr(MmModule) nested = mm_module_sequential_new (2, (MmModule *[]) { inner, out });
+    g_autoptr(MmNode) nroot = step_graph (nested);
+    g_autoptr(GHashTable) ntitles = mm_graph_scope_titles (nested);
+    g_autoptr(MmGraphLayout) l = NULL;
+    MmGraphFolding nf = { ntitles, open };
+
+    g_assert_cmpstr (g_hash_table_lookup (ntitles, "0.1."), ==, "Tanh");
+    g_assert_cmpstr (g_hash_table_lookup (ntitles, "0."), ==, "Linear(2, 4); Tanh");
+    /* The outer layer folded: one box for all six of its nodes. */
+    g_hash_table_add (open, g_strdup ("0.0."));   /* open, but inside a folded one */
+    l = mm_graph_layout_new_folded (1, &nroot, context, FALSE, &nf, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mm_graph_layout_find_group (l, "0."), >=, 0);
+    g_assert_cmpuint (mm_graph_layout_get_box (l, mm_graph_layout_find_group (l, "0."))->members->len, ==, 6);
+    g_assert_cmpuint (mm_graph_layout_get_n_frames (l), ==, 0);
+    check_folded_layout (l, nroot);
+    g_clear_pointer (&l, mm_graph_layout_free);
+    /* Outer open, the inner Linear open inside it, Tanh folded. */
+    g_hash_table_add (open, g_strdup ("0."));
+    l = mm_graph_layout_new_folded (1, &nroot, context, FALSE, &nf, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (mm_graph_layout_get_n_frames (l), ==, 2);
+    g_assert_cmpuint (mm_graph_layout_get_frame (l, mm_graph_layout_find_frame (l, "0.0."))->depth, ==, 1);
+    g_assert_cmpint (mm_graph_layout_find_group (l, "0.1."), >=, 0);
+    g_assert_cmpint (mm_graph_layout_find_group (l, "1."), >=, 0);
+    check_folded_layout (l, nroot);
+  }
+  g_object_unref (context);
+}
+
+/* The view: a click opens a folded layer and the title of an open one folds
+ * it; marks of a node inside a folded layer show on the layer's box. */
+static void
+test_view_fold (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmModule) model = mm_module_parse ("Linear(2, 16); ReLU; Linear(16, 3)", &error);
+  g_autoptr(MmNode) root = step_graph (model);
+  g_autoptr(GHashTable) titles = mm_graph_scope_titles (model);
+  GtkWidget *view = mm_graph_view_new ();
+  GtkWidget *window;
+  MmGraphView *v = MM_GRAPH_VIEW (view);
+  MmGraphLayout *layout;
+  MmGraphBox *b;
+  MmNode *output;
+  guint folded_boxes, changes = 0;
+  double x, y;
+
+  mm_graph_view_set_graph (v, 1, &root, titles);
+  window = show_in_window (view, 900, 700);
+  g_signal_connect_swapped (view, "folding-changed", G_CALLBACK (g_atomic_int_inc), &changes);
+  layout = mm_graph_view_get_layout (v);
+  folded_boxes = mm_graph_layout_get_n_boxes (layout);
+  b = mm_graph_layout_get_box (layout, mm_graph_layout_find_group (layout, "2."));
+  output = b->node;
+
+  /* Marks on the nodes inside: the box shows them together. */
+  mm_graph_view_set_marks (v, output, MM_GRAPH_MARK_GRADIENT);
+  g_assert_cmpint (b->marks & (MM_GRAPH_MARK_GRADIENT | MM_GRAPH_MARK_PARTIAL), ==, 0);  /* not drawn yet */
+  layout = mm_graph_view_get_layout (v);
+  b = mm_graph_layout_get_box (layout, mm_graph_layout_find_group (layout, "2."));
+  g_assert_cmpint (b->marks & MM_GRAPH_MARK_PARTIAL, !=, 0);   /* one of five */
+  for (guint i = 0; i < b->members->len; i++)
+    mm_graph_view_set_marks (v, g_ptr_array_index (b->members, i), MM_GRAPH_MARK_GRADIENT);
+  mm_graph_view_set_marks (v, g_ptr_array_index (b->members, 0), MM_GRAPH_MARK_GRADIENT | MM_GRAPH_MARK_CURRENT);
+  mm_graph_view_set_note (v, output, MM_GRAPH_LINE_VALUE, "[1 … 2]");
+  layout = mm_graph_view_get_layout (v);
+  g_assert_cmpint (b->marks & MM_GRAPH_MARK_GRADIENT, !=, 0);
+  g_assert_cmpint (b->marks & MM_GRAPH_MARK_CURRENT, !=, 0);
+  g_assert_cmpstr (pango_layout_get_text (b->lines[MM_GRAPH_LINE_VALUE]), ==, "[1 … 2]");
+  /* Selecting a node inside selects the box; the node keeps its own marks. */
+  mm_graph_view_set_selected (v, g_ptr_array_index (b->members, 1));
+  g_assert_true (mm_graph_view_get_selected (v) == g_ptr_array_index (b->members, 1));
+  layout = mm_graph_view_get_layout (v);
+  g_assert_cmpint (b->marks & MM_GRAPH_MARK_SELECTED, !=, 0);
+  g_assert_cmpint (mm_graph_view_get_marks (v, output), ==, MM_GRAPH_MARK_GRADIENT);
+
+  /* Click the folded box: it opens, and the marks are still there. */
+  mm_graph_view_graph_to_widget (v, b->x + b->width / 2, b->y + b->height / 2, &x, &y);
+  g_assert_true (mm_graph_view_click_group (v, x, y));
+  g_assert_true (mm_graph_view_get_expanded (v, "2."));
+  g_assert_cmpuint (changes, ==, 1);
+  layout = mm_graph_view_get_layout (v);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), ==, folded_boxes - 1 + 5);
+  g_assert_cmpint (mm_graph_layout_find_group (layout, "2."), ==, -1);
+  b = mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, output));
+  g_assert_true (b->node == output && b->scope == NULL);
+  g_assert_cmpint (b->marks, ==, MM_GRAPH_MARK_GRADIENT);
+  g_assert_cmpstr (pango_layout_get_text (b->lines[MM_GRAPH_LINE_VALUE]), ==, "[1 … 2]");
+  save_png (view, "graph-view-one-open.png");
+
+  /* A click on a node's own box is no folding click. */
+  mm_graph_view_graph_to_widget (v, b->x + b->width / 2, b->y + b->height / 2, &x, &y);
+  g_assert_false (mm_graph_view_click_group (v, x, y));
+
+  /* Click the open layer's title: folded again. */
+  {
+    const MmGraphFrame *f = mm_graph_layout_get_frame (layout, mm_graph_layout_find_frame (layout, "2."));
+    mm_graph_view_graph_to_widget (v, f->x + f->width / 2, f->y + f->title_height / 2, &x, &y);
+  }
+  g_assert_true (mm_graph_view_click_group (v, x, y));
+  g_assert_false (mm_graph_view_get_expanded (v, "2."));
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (mm_graph_view_get_layout (v)), ==, folded_boxes);
+
+  /* Revealing a node opens the layers around it. */
+  g_assert_true (mm_graph_view_reveal_node (v, output));
+  layout = mm_graph_view_get_layout (v);
+  g_assert_true (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, output))->node == output);
+  g_assert_null (mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, output))->scope);
+
+  /* All open, all folded; set_nodes (no titles) folds nothing. */
+  mm_graph_view_set_all_expanded (v, TRUE);
+  g_assert_cmpuint (mm_graph_layout_get_n_frames (mm_graph_view_get_layout (v)), ==, 3);
+  mm_graph_view_set_all_expanded (v, FALSE);
+  g_assert_cmpuint (mm_graph_layout_get_n_boxes (mm_graph_view_get_layout (v)), ==, folded_boxes);
+  mm_graph_view_set_nodes (v, 1, &root);
+  g_assert_null (mm_graph_view_get_scope_titles (v));
+  {
+    g_autoptr(GPtrArray) all = mm_node_collect (root);
+    g_assert_cmpuint (mm_graph_layout_get_n_boxes (mm_graph_view_get_layout (v)), ==, all->len);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- The page ----------------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -884,6 +1248,89 @@ test_page_network (void)
   g_assert_cmpstr (mm_node_get_label (root), ==, "loss + penalties");
   layout = mm_graph_view_get_layout (view);
   g_assert_nonnull (layout);
+
+  /* Folded (as the page starts): one box per layer, titled by it, and the
+   * whole graph fits the view at a zoom where its text can be read. */
+  {
+    g_autoptr(MmModule) model = mm_session_dup_model (session);
+    g_autoptr(GHashTable) titles = mm_graph_scope_titles (model);
+    GHashTableIter it;
+    gpointer key, value;
+    guint n_nodes = 0, n_unscoped = 0;
+    g_autoptr(GPtrArray) all = mm_node_collect (root);
+
+    g_assert_cmpuint (g_hash_table_size (titles), >=, 3);
+    g_hash_table_iter_init (&it, titles);
+    while (g_hash_table_iter_next (&it, &key, &value))
+      {
+        gint g = mm_graph_layout_find_group (layout, key);
+        g_autofree char *where = g_strndup (key, strlen (key) - 1);
+        g_autofree char *want = g_strdup_printf ("%s · %s", where, (const char *) value);
+        g_assert_cmpint (g, >=, 0);
+        g_assert_cmpstr (pango_layout_get_text (mm_graph_layout_get_box (layout, g)->lines[MM_GRAPH_LINE_TITLE]),
+                         ==, want);
+      }
+    for (guint i = 0; i < all->len; i++)
+      {
+        MmNode *n = g_ptr_array_index (all, i);
+        n_nodes++;
+        if (mm_node_get_scope (n) == NULL || *mm_node_get_scope (n) == '\0')
+          n_unscoped++;
+        else
+          {
+            g_autoptr(GPtrArray) chain = mm_graph_scope_chain (n);
+            g_assert_cmpint (mm_graph_layout_find (layout, n), ==,
+                             mm_graph_layout_find_group (layout, g_ptr_array_index (chain, 0)));
+          }
+      }
+    /* The loss and the L2 penalty fold too. */
+    {
+      GHashTable *shown = mm_graph_view_get_scope_titles (view);
+      g_assert_cmpuint (g_hash_table_size (shown), ==, g_hash_table_size (titles) + 2);
+      g_assert_cmpint (mm_graph_layout_find_group (layout, "loss."), >=, 0);
+      g_assert_cmpint (mm_graph_layout_find_group (layout, "L2 penalty."), >=, 0);
+      g_assert_cmpstr (pango_layout_get_text (mm_graph_layout_get_box (layout, mm_graph_layout_find_group (layout, "loss."))
+                                              ->lines[MM_GRAPH_LINE_TITLE]), ==, "Loss");
+      g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), ==, n_unscoped + g_hash_table_size (shown));
+    }
+    g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), <, n_nodes);
+    g_assert_cmpuint (mm_graph_layout_get_n_frames (layout), ==, 0);
+    mm_graph_view_zoom_to_fit (view);
+    g_test_message ("folded: %u boxes for %u nodes, fitted at %.0f %%", mm_graph_layout_get_n_boxes (layout),
+                    n_nodes, 100 * mm_graph_view_get_zoom (view));
+    save_png (GTK_WIDGET (page), "graph-page-folded.png");
+    g_assert_cmpfloat (mm_graph_view_get_zoom (view), >=, 0.5);
+
+    /* The stepper inside a folded layer: the layer's box has the halo. */
+    for (guint p = 1; p <= mm_backprop_stepper_get_n_forward (stepper); p++)
+      {
+        MmNode *current;
+        g_autoptr(GPtrArray) chain = NULL;
+
+        mm_backprop_stepper_seek (stepper, p);
+        current = mm_backprop_stepper_get_current (stepper);
+        chain = mm_graph_scope_chain (current);
+        if (chain->len > 0 && !mm_node_is_constant (current))
+          {
+            MmGraphLayout *l = mm_graph_view_get_layout (view);
+            MmGraphBox *b = mm_graph_layout_get_box (l, mm_graph_layout_find (l, current));
+            g_assert_nonnull (b->scope);
+            g_assert_cmpint (b->marks & MM_GRAPH_MARK_CURRENT, !=, 0);
+            g_assert_cmpint (mm_graph_view_get_marks (view, current) & MM_GRAPH_MARK_CURRENT, !=, 0);
+            /* Selected through the page, still folded. */
+            g_assert_true (mm_graph_view_get_selected (view) == current);
+            g_assert_cmpint (b->marks & MM_GRAPH_MARK_SELECTED, !=, 0);
+            break;
+          }
+      }
+    mm_backprop_stepper_seek (stepper, 0);
+
+    /* Open everything: the layers become frames around their nodes. */
+    mm_graph_view_set_all_expanded (view, TRUE);
+    layout = mm_graph_view_get_layout (view);
+    g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), ==, n_nodes);
+    g_assert_cmpuint (mm_graph_layout_get_n_frames (layout), ==, g_hash_table_size (titles) + 2);
+  }
   g_assert_cmpuint (mm_graph_layout_get_n_boxes (layout), >, 20);
 
   /* Its parameters: the stepper gives the core's gradients, bit for bit. */
@@ -954,17 +1401,30 @@ find_page (GtkWidget *widget)
   return NULL;
 }
 
+/* One application for the window tests: it can be registered only once. */
+static MmApplication *
+shared_app (void)
+{
+  static MmApplication *app;
+
+  if (app == NULL)
+    {
+      app = mm_application_new ();
+      g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+    }
+  return app;
+}
+
 /* The page where the window puts it, at the projector's 1280 × 720. */
 static void
 test_window (void)
 {
-  g_autoptr(MmApplication) app = mm_application_new ();
+  MmApplication *app = shared_app ();
   MmWindow *win;
   MmGraphPage *page;
   MmBackpropStepper *stepper;
   GtkWidget *stack;
 
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
   win = mm_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
   gtk_window_present (GTK_WINDOW (win));
@@ -1011,6 +1471,94 @@ test_window (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Training at lr 10⁶ diverges: the window opens the graph page on the step
+ * that did, the first non-finite node selected (its layer opened), the
+ * stepper on it, its inputs' statistics in the inspector and a banner. */
+static void
+test_window_diverged (void)
+{
+  MmApplication *app = shared_app ();
+  g_autoptr(GError) error = NULL;
+  MmWindow *win;
+  MmSession *session;
+  MmGraphPage *page;
+  MmGraphView *view;
+  MmBackpropStepper *stepper;
+  MmNode *selected;
+  MmTraceResult r;
+  const char *banner;
+  GtkWidget *stack;
+  g_autofree char *text = NULL;
+
+  win = mm_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  session = mm_window_get_session (win);
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  page = find_page (GTK_WIDGET (win));
+  view = mm_graph_page_get_view (page);
+  stepper = mm_graph_page_get_stepper (page);
+  stack = gtk_widget_get_ancestor (GTK_WIDGET (page), GTK_TYPE_STACK);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), !=, "graph");
+  g_assert_null (mm_graph_page_get_banner (page));
+
+  /* Plain SGD with the squared error: the last layer's steps grow with the
+   * error they make, and at lr 10⁶ the outputs overflow within a few steps
+   * (Adam's steps are bounded by lr, and the cross-entropy, computed
+   * stably, can take such steps for a long time). */
+  mm_session_get_settings (session)->loss = MM_LOSS_MSE;
+  mm_optimizer_config_init (&mm_session_get_settings (session)->optimizer, MM_OPTIMIZER_SGD);
+  mm_session_get_settings (session)->epochs = 1000;
+  mm_session_settings_changed (session);
+  /* Beyond what the panel offers (it stops at 10), as a script could. */
+  mm_session_get_settings (session)->optimizer.lr = 1e6;
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_DIVERGED);
+  WAIT_FOR (mm_graph_page_get_banner (page) != NULL);
+
+  banner = mm_graph_page_get_banner (page);
+  g_test_message ("banner: %s", banner);
+  g_assert_true (g_str_has_prefix (banner, "Training diverged at step "));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "graph");
+
+  /* The node the tracer finds on the page's graph is the one selected, the
+   * stepper's current node, in a box of its own. */
+  g_assert_nonnull (mm_backprop_stepper_get_root (stepper));
+  g_assert_true (mm_trace_nonfinite (mm_backprop_stepper_get_root (stepper), 0, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (r.kind, !=, MM_TRACE_FINITE);
+  selected = mm_graph_view_get_selected (view);
+  g_assert_true (selected == r.node);
+  g_assert_true (mm_backprop_stepper_get_current (stepper) == r.node);
+  g_assert_true (mm_node_inspector_get_node (mm_graph_page_get_inspector (page)) == r.node);
+  {
+    MmGraphLayout *layout = mm_graph_view_get_layout (view);
+    MmGraphBox *b = mm_graph_layout_get_box (layout, mm_graph_layout_find (layout, selected));
+    g_assert_true (b->node == selected);
+    g_assert_null (b->scope);
+    g_assert_cmpint (b->marks & MM_GRAPH_MARK_SELECTED, !=, 0);
+    g_assert_cmpint (b->marks & MM_GRAPH_MARK_CURRENT, !=, 0);
+  }
+  {
+    g_autofree char *name = mm_node_display_name (r.node);
+    g_assert_nonnull (strstr (banner, name));
+  }
+  text = mm_node_inspector_get_text (mm_graph_page_get_inspector (page));
+  g_test_message ("inspector:\n%s", text);
+  if (r.kind == MM_TRACE_VALUE)
+    {
+      /* Computed from finite inputs, whose statistics are shown. */
+      g_assert_false (mm_tensor_all_finite (mm_node_get_value (selected)));
+      g_assert_nonnull (strstr (banner, "the first non-finite value appears in node"));
+      g_assert_nonnull (strstr (text, "Inputs"));
+      g_assert_nonnull (strstr (text, "NaN 0 · ∞ 0"));
+    }
+  mm_trace_result_clear (&r);
+  iterate (200);
+  save_png (GTK_WIDGET (win), "graph-window-diverged.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1034,10 +1582,13 @@ main (int    argc,
   g_test_add_func ("/graph/stepper/rebuild-cnn", test_rebuild_cnn);
   g_test_add_func ("/graph/layout/seed", test_layout_seed);
   g_test_add_func ("/graph/view/hit-test", test_view_hit);
+  g_test_add_func ("/graph/layout/fold", test_layout_fold);
+  g_test_add_func ("/graph/view/fold", test_view_fold);
   g_test_add_func ("/graph/tensor-view", test_tensor_view);
   g_test_add_func ("/graph/lab/refusals", test_lab_refusals);
   g_test_add_func ("/graph/page/walk", test_page_walk);
   g_test_add_func ("/graph/page/network", test_page_network);
   g_test_add_func ("/graph/window", test_window);
+  g_test_add_func ("/graph/window/diverged", test_window_diverged);
   return g_test_run ();
 }

@@ -7,6 +7,11 @@
  * of a third of one. After gvLayout we copy the positions and splines and
  * free graphviz's structures at once, so nothing of graphviz outlives the
  * constructor.
+ *
+ * Folding: each node's box is looked up through its module's scope chain
+ * (outermost first); the first scope that is not open is the box that stands
+ * for it. Open scopes become dot clusters, nested as the scopes are, so that
+ * a module's nodes stay together inside its frame.
  */
 #include "config.h"
 #include "mm-graph-layout.h"
@@ -30,7 +35,11 @@
 struct _MmGraphLayout {
   GArray *boxes;          /* MmGraphBox */
   GArray *edges;          /* MmGraphEdge */
-  GHashTable *index;      /* MmNode* → box index + 1 */
+  GArray *frames;         /* MmGraphFrame, a parent before its children */
+  GHashTable *index;      /* MmNode* → box index + 1 (members of a group: the group's box) */
+  GHashTable *groups;     /* scope → box index + 1 of a folded module */
+  GHashTable *frame_index;/* scope → frame index + 1 of an open module */
+  GHashTable *box_frame;  /* box index + 1 → frame index + 1 of the innermost frame it lies in */
   double width, height;
   double dot_time;
   double text_px;         /* the height of a line of the smallest font */
@@ -57,6 +66,8 @@ get_gvc (void)
 }
 
 static GMutex dot_lock;
+
+static char *scope_parent (const char *scope);
 
 /* ---- Text -------------------------------------------------------------------- */
 
@@ -123,7 +134,8 @@ guess_role (MmNode   *node,
 static void
 measure_box (MmGraphLayout *self,
              MmGraphBox    *bx,
-             double         note_width)
+             double         note_width,
+             const char    *group_title)
 {
   MmNode *node = bx->node;
   const char *label = mm_node_get_label (node);
@@ -134,8 +146,18 @@ measure_box (MmGraphLayout *self,
   double w = note_width, h = 0;
 
   /* A constant is known by its name; an operation by what it does, with its
-   * label (if any) on the second line next to the shape. */
-  if (mm_node_is_constant (node))
+   * label (if any) on the second line next to the shape; a folded module by
+   * its place and what it is, with how many nodes it holds. */
+  if (bx->scope != NULL)
+    {
+      g_autofree char *count = g_strdup_printf (ngettext ("%u node", "%u nodes",
+                                                             bx->members->len), bx->members->len);
+      g_autofree char *e_count = g_markup_escape_text (count, -1);
+
+      title = g_strdup (group_title);
+      markup = g_strdup_printf ("<i>%s</i>  <span font_family=\"monospace\">%s</span>", e_count, e_shape);
+    }
+  else if (mm_node_is_constant (node))
     {
       title = g_strdup (has_label ? label : _("Constant"));
       kind = g_markup_escape_text (bx->role == MM_GRAPH_ROLE_INPUT ? _("data") : _("constant"), -1);
@@ -309,6 +331,12 @@ place_labels (MmGraphLayout *self)
       graphene_rect_t r = GRAPHENE_RECT_INIT (b->x, b->y, b->width, b->height);
       occupy (&occ, &r);
     }
+  for (guint i = 0; i < self->frames->len; i++)
+    {
+      MmGraphFrame *f = &g_array_index (self->frames, MmGraphFrame, i);
+      graphene_rect_t r = GRAPHENE_RECT_INIT (f->x, f->y, f->width, f->title_height);
+      occupy (&occ, &r);
+    }
   for (guint i = 0; i < self->edges->len; i++)
     {
       MmGraphEdge *e = &g_array_index (self->edges, MmGraphEdge, i);
@@ -318,7 +346,7 @@ place_labels (MmGraphLayout *self)
       graphene_rect_t r;
       gboolean placed = FALSE;
 
-      line_size (from->lines[MM_GRAPH_LINE_SHAPE], &lw, &lh);
+      line_size (e->label ? e->label : from->lines[MM_GRAPH_LINE_SHAPE], &lw, &lh);
       e->label_width = lw + 10;
       e->label_height = lh + 2;
       for (guint t = 0; t < G_N_ELEMENTS (tries) && pts->len > 0; t++)
@@ -353,6 +381,17 @@ clear_box (gpointer data)
   g_clear_pointer (&b->node, mm_node_unref);
   for (guint i = 0; i < MM_GRAPH_N_LINES; i++)
     g_clear_object (&b->lines[i]);
+  g_clear_pointer (&b->scope, g_free);
+  g_clear_pointer (&b->members, g_ptr_array_unref);
+}
+
+static void
+clear_frame (gpointer data)
+{
+  MmGraphFrame *f = data;
+
+  g_clear_pointer (&f->scope, g_free);
+  g_clear_object (&f->title);
 }
 
 static void
@@ -361,6 +400,7 @@ clear_edge (gpointer data)
   MmGraphEdge *e = data;
 
   g_clear_pointer (&e->points, g_free);
+  g_clear_object (&e->label);
 }
 
 static void
@@ -391,6 +431,7 @@ run_dot (MmGraphLayout  *self,
   Agsym_t *w_sym, *h_sym;
   g_autofree Agnode_t **gnodes = g_new0 (Agnode_t *, MAX (self->boxes->len, 1));
   g_autoptr(GPtrArray) gedges = g_ptr_array_new ();
+  g_autofree Agraph_t **subs = g_new0 (Agraph_t *, MAX (self->frames->len, 1));
   double max_label = 0;
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   gint64 t0;
@@ -424,6 +465,27 @@ run_dot (MmGraphLayout  *self,
   w_sym = agattr (g, AGNODE, (char *) "width", (char *) "1");
   h_sym = agattr (g, AGNODE, (char *) "height", (char *) "1");
 
+  /* Open modules are clusters, nested as their scopes; the label only
+   * reserves room for the title we draw ourselves. */
+  if (self->frames->len > 0)
+    {
+      agattr (g, AGRAPH, (char *) "label", (char *) "");
+      agattr (g, AGRAPH, (char *) "labeljust", (char *) "l");
+      agattr (g, AGRAPH, (char *) "fontsize", (char *) "15");
+      agattr (g, AGRAPH, (char *) "margin", (char *) "12");
+    }
+  for (guint f = 0; f < self->frames->len; f++)
+    {
+      MmGraphFrame *fr = &g_array_index (self->frames, MmGraphFrame, f);
+      g_autofree char *parent = scope_parent (fr->scope);
+      guint pf = parent ? GPOINTER_TO_UINT (g_hash_table_lookup (self->frame_index, parent)) : 0;
+      char name[32];
+
+      g_snprintf (name, sizeof name, "cluster_%u", f);
+      subs[f] = agsubg (pf > 0 ? subs[pf - 1] : g, name, TRUE);
+      agset (subs[f], (char *) "label", (char *) pango_layout_get_text (fr->title));
+    }
+
   for (guint i = 0; i < self->boxes->len; i++)
     {
       MmGraphBox *b = &g_array_index (self->boxes, MmGraphBox, i);
@@ -433,6 +495,11 @@ run_dot (MmGraphLayout  *self,
       gnodes[i] = agnode (g, name, TRUE);
       set_inches (gnodes[i], w_sym, b->width);
       set_inches (gnodes[i], h_sym, b->height);
+      {
+        guint f = GPOINTER_TO_UINT (g_hash_table_lookup (self->box_frame, GUINT_TO_POINTER (i + 1)));
+        if (f > 0)
+          agsubnode (subs[f - 1], gnodes[i], TRUE);
+      }
     }
   for (guint i = 0; i < self->edges->len; i++)
     {
@@ -460,6 +527,20 @@ run_dot (MmGraphLayout  *self,
 
       b->x = c.x - b->width / 2;
       b->y = c.y - b->height / 2;
+    }
+  for (guint f = 0; f < self->frames->len; f++)
+    {
+      MmGraphFrame *fr = &g_array_index (self->frames, MmGraphFrame, f);
+      boxf fb = GD_bb (subs[f]);
+      graphene_point_t top_left = from_dot ((pointf) { fb.LL.x, fb.UR.y }, bb);
+      double tw, th;
+
+      fr->x = top_left.x;
+      fr->y = top_left.y;
+      fr->width = fb.UR.x - fb.LL.x;
+      fr->height = fb.UR.y - fb.LL.y;
+      line_size (fr->title, &tw, &th);
+      fr->title_height = MIN (th + 6, fr->height);
     }
   for (guint i = 0; i < self->edges->len; i++)
     {
@@ -516,6 +597,148 @@ run_dot (MmGraphLayout  *self,
   return TRUE;
 }
 
+/* ---- Folding -------------------------------------------------------------------- */
+
+GPtrArray *
+mm_graph_scope_chain (MmNode *node)
+{
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_free);
+  const char *scope;
+
+  g_return_val_if_fail (node != NULL, chain);
+  scope = mm_node_get_scope (node);
+  for (const char *p = scope; p != NULL && *p != '\0'; p++)
+    if (*p == '.')
+      g_ptr_array_add (chain, g_strndup (scope, p - scope + 1));
+  return chain;
+}
+
+/* "1.0." → "1."; "1." → NULL. */
+static char *
+scope_parent (const char *scope)
+{
+  gsize n = strlen (scope);
+
+  if (n > 0 && scope[n - 1] == '.')
+    n--;
+  while (n > 0 && scope[n - 1] != '.')
+    n--;
+  return n > 0 ? g_strndup (scope, n) : NULL;
+}
+
+/* "1 · Linear(784, 100)": where the module is and what it is. */
+static char *
+scope_title (const char *scope,
+             GHashTable *titles)
+{
+  const char *what = titles ? g_hash_table_lookup (titles, scope) : NULL;
+  gsize n = strlen (scope);
+  g_autofree char *where = g_strndup (scope, n > 0 && scope[n - 1] == '.' ? n - 1 : n);
+
+  if (what == NULL)
+    return g_steal_pointer (&where);
+  /* A layer is known by its place; the loss and the penalties by their name. */
+  if (!g_ascii_isdigit (where[strlen (where) > 0 ? strlen (where) - 1 : 0]))
+    return g_strdup (what);
+  return g_strdup_printf ("%s · %s", where, what);
+}
+
+static gboolean
+is_open (const MmGraphFolding *folding,
+         const char           *scope)
+{
+  return folding->expanded != NULL && g_hash_table_contains (folding->expanded, scope);
+}
+
+/* The frame of the open module @scope (made, with its parents, when first
+ * needed). */
+static guint
+ensure_frame (MmGraphLayout        *self,
+              const char           *scope,
+              const MmGraphFolding *folding)
+{
+  gpointer found = g_hash_table_lookup (self->frame_index, scope);
+  g_autofree char *parent = NULL;
+  g_autofree char *title = NULL;
+  MmGraphFrame f = { 0 };
+
+  if (found != NULL)
+    return GPOINTER_TO_UINT (found) - 1;
+  parent = scope_parent (scope);
+  if (parent != NULL)
+    f.depth = g_array_index (self->frames, MmGraphFrame, ensure_frame (self, parent, folding)).depth + 1;
+  f.scope = g_strdup (scope);
+  title = scope_title (scope, folding->titles);
+  f.title = make_line (self->context, title_font, title);
+  pango_layout_set_alignment (f.title, PANGO_ALIGN_LEFT);
+  g_array_append_val (self->frames, f);
+  g_hash_table_insert (self->frame_index, g_strdup (scope), GUINT_TO_POINTER (self->frames->len));
+  return self->frames->len - 1;
+}
+
+/* The box that shows @node, made when first needed. */
+static guint
+box_for (MmGraphLayout        *self,
+         MmNode               *node,
+         const MmGraphFolding *folding)
+{
+  g_autoptr(GPtrArray) chain = folding ? mm_graph_scope_chain (node) : NULL;
+  const char *folded = NULL;
+  gint frame = -1;
+  MmGraphBox *b;
+  guint index;
+
+  /* The outermost module that is not open stands for the node; the open ones
+   * around it are frames. */
+  for (guint i = 0; chain != NULL && i < chain->len; i++)
+    {
+      const char *scope = g_ptr_array_index (chain, i);
+
+      if (!is_open (folding, scope))
+        {
+          folded = scope;
+          break;
+        }
+      frame = (gint) ensure_frame (self, scope, folding);
+    }
+
+  if (folded != NULL)
+    {
+      gpointer found = g_hash_table_lookup (self->groups, folded);
+
+      if (found != NULL)
+        index = GPOINTER_TO_UINT (found) - 1;
+      else
+        {
+          MmGraphBox nb = { 0 };
+
+          nb.scope = g_strdup (folded);
+          nb.members = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
+          nb.role = MM_GRAPH_ROLE_GROUP;
+          g_array_append_val (self->boxes, nb);
+          index = self->boxes->len - 1;
+          g_hash_table_insert (self->groups, g_strdup (folded), GUINT_TO_POINTER (index + 1));
+        }
+      b = &g_array_index (self->boxes, MmGraphBox, index);
+      /* Nodes come in forward order: the last one is the module's output. */
+      g_clear_pointer (&b->node, mm_node_unref);
+      b->node = mm_node_ref (node);
+      g_ptr_array_add (b->members, mm_node_ref (node));
+    }
+  else
+    {
+      MmGraphBox nb = { 0 };
+
+      nb.node = mm_node_ref (node);
+      g_array_append_val (self->boxes, nb);
+      index = self->boxes->len - 1;
+    }
+  if (frame >= 0)
+    g_hash_table_insert (self->box_frame, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (frame + 1));
+  g_hash_table_insert (self->index, node, GUINT_TO_POINTER (index + 1));
+  return index;
+}
+
 MmGraphLayout *
 mm_graph_layout_new (guint            n_nodes,
                      MmNode * const  *nodes,
@@ -523,8 +746,21 @@ mm_graph_layout_new (guint            n_nodes,
                      gboolean         left_to_right,
                      GError         **error)
 {
+  return mm_graph_layout_new_folded (n_nodes, nodes, context, left_to_right, NULL, error);
+}
+
+MmGraphLayout *
+mm_graph_layout_new_folded (guint                 n_nodes,
+                            MmNode * const       *nodes,
+                            PangoContext         *context,
+                            gboolean              left_to_right,
+                            const MmGraphFolding *folding,
+                            GError              **error)
+{
   g_autoptr(MmGraphLayout) self = NULL;
   g_autoptr(GHashTable) used = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
   g_autoptr(PangoLayout) probe = NULL;
   double note_w, dummy;
 
@@ -538,7 +774,12 @@ mm_graph_layout_new (guint            n_nodes,
   g_array_set_clear_func (self->boxes, clear_box);
   self->edges = g_array_new (FALSE, TRUE, sizeof (MmGraphEdge));
   g_array_set_clear_func (self->edges, clear_edge);
+  self->frames = g_array_new (FALSE, TRUE, sizeof (MmGraphFrame));
+  g_array_set_clear_func (self->frames, clear_frame);
   self->index = g_hash_table_new (NULL, NULL);
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->frame_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->box_frame = g_hash_table_new (NULL, NULL);
 
   /* Every node, inputs first, each once. */
   for (guint i = 0; i < n_nodes; i++)
@@ -551,27 +792,49 @@ mm_graph_layout_new (guint            n_nodes,
       for (guint k = 0; k < order->len; k++)
         {
           MmNode *n = g_ptr_array_index (order, k);
-          MmGraphBox nb = { 0 };
 
           if (g_hash_table_contains (self->index, n))
             continue;
-          nb.node = mm_node_ref (n);
-          g_array_append_val (self->boxes, nb);
-          g_hash_table_insert (self->index, n, GUINT_TO_POINTER (self->boxes->len));
+          box_for (self, n, folding);
+          g_ptr_array_add (all, mm_node_ref (n));
         }
     }
-  for (guint i = 0; i < self->boxes->len; i++)
+
+  /* One edge per input; edges into or out of a folded module once per pair
+   * of boxes, and none inside it. */
+  for (guint i = 0; i < all->len; i++)
     {
-      MmNode *n = g_array_index (self->boxes, MmGraphBox, i).node;
+      MmNode *n = g_ptr_array_index (all, i);
+      guint to = GPOINTER_TO_UINT (g_hash_table_lookup (self->index, n)) - 1;
 
       for (guint k = 0; k < mm_node_get_n_inputs (n); k++)
         {
+          MmNode *in = mm_node_get_input (n, k);
+          guint from = GPOINTER_TO_UINT (g_hash_table_lookup (self->index, in)) - 1;
+          MmGraphBox *fb = &g_array_index (self->boxes, MmGraphBox, from);
+          MmGraphBox *tb = &g_array_index (self->boxes, MmGraphBox, to);
           MmGraphEdge e = { 0 };
-          e.from = GPOINTER_TO_UINT (g_hash_table_lookup (self->index, mm_node_get_input (n, k))) - 1;
-          e.to = i;
+
+          g_hash_table_add (used, in);
+          if (from == to)
+            continue;
+          if (fb->scope != NULL || tb->scope != NULL)
+            {
+              gint64 key = ((gint64) from << 32) | to;
+              gint64 *k64;
+
+              if (g_hash_table_contains (pairs, &key))
+                continue;
+              k64 = g_new (gint64, 1);
+              *k64 = key;
+              g_hash_table_add (pairs, k64);
+            }
+          e.from = from;
+          e.to = to;
           e.input_index = k;
+          e.source = in;
+          e.target = n;
           g_array_append_val (self->edges, e);
-          g_hash_table_add (used, mm_node_get_input (n, k));
         }
     }
 
@@ -585,9 +848,23 @@ mm_graph_layout_new (guint            n_nodes,
   for (guint i = 0; i < self->boxes->len; i++)
     {
       MmGraphBox *b = &g_array_index (self->boxes, MmGraphBox, i);
+      g_autofree char *title = b->scope ? scope_title (b->scope, folding->titles) : NULL;
 
-      b->role = guess_role (b->node, !g_hash_table_contains (used, b->node));
-      measure_box (self, b, note_w);
+      if (b->scope == NULL)
+        b->role = guess_role (b->node, !g_hash_table_contains (used, b->node));
+      measure_box (self, b, note_w, title);
+    }
+  /* An edge that leaves a module from another node than its output says the
+   * shape of what really flows. */
+  for (guint i = 0; i < self->edges->len; i++)
+    {
+      MmGraphEdge *e = &g_array_index (self->edges, MmGraphEdge, i);
+
+      if (g_array_index (self->boxes, MmGraphBox, e->from).node != e->source)
+        {
+          g_autofree char *shape = mm_shape_to_string (mm_node_get_shape (e->source));
+          e->label = make_line (context, mono_font, shape);
+        }
     }
 
   if (self->boxes->len > 0)
@@ -611,7 +888,11 @@ mm_graph_layout_free (MmGraphLayout *self)
     return;
   g_array_unref (self->boxes);
   g_array_unref (self->edges);
+  g_array_unref (self->frames);
   g_hash_table_unref (self->index);
+  g_hash_table_unref (self->groups);
+  g_hash_table_unref (self->frame_index);
+  g_hash_table_unref (self->box_frame);
   g_clear_object (&self->context);
   g_free (self);
 }
@@ -685,6 +966,59 @@ mm_graph_layout_get_edge (MmGraphLayout *self,
 }
 
 gint
+mm_graph_layout_find_group (MmGraphLayout *self,
+                            const char    *scope)
+{
+  g_return_val_if_fail (self != NULL, -1);
+  if (scope == NULL)
+    return -1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (self->groups, scope)) - 1;
+}
+
+guint
+mm_graph_layout_get_n_frames (MmGraphLayout *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->frames->len;
+}
+
+const MmGraphFrame *
+mm_graph_layout_get_frame (MmGraphLayout *self,
+                           guint          index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->frames->len, NULL);
+  return &g_array_index (self->frames, MmGraphFrame, index);
+}
+
+gint
+mm_graph_layout_find_frame (MmGraphLayout *self,
+                            const char    *scope)
+{
+  g_return_val_if_fail (self != NULL, -1);
+  if (scope == NULL)
+    return -1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (self->frame_index, scope)) - 1;
+}
+
+gint
+mm_graph_layout_hit_frame (MmGraphLayout *self,
+                           double         x,
+                           double         y)
+{
+  g_return_val_if_fail (self != NULL, -1);
+
+  /* Children come after their parents: the last hit is the innermost. */
+  for (guint i = self->frames->len; i-- > 0;)
+    {
+      const MmGraphFrame *f = &g_array_index (self->frames, MmGraphFrame, i);
+      if (x >= f->x && x < f->x + f->width && y >= f->y && y < f->y + f->title_height)
+        return (gint) i;
+    }
+  return -1;
+}
+
+gint
 mm_graph_layout_hit (MmGraphLayout *self,
                      double         x,
                      double         y)
@@ -744,12 +1078,14 @@ role_palette (MmGraphRole  role,
     [MM_GRAPH_ROLE_PARAMETER] = { "#fbe6a2", "#b57a00" },
     [MM_GRAPH_ROLE_INPUT]     = { "#cde3f9", "#1c71d8" },
     [MM_GRAPH_ROLE_LOSS]      = { "#f9cfcf", "#c01c28" },
+    [MM_GRAPH_ROLE_GROUP]     = { "#e8dff5", "#613583" },
   };
   static const char *darkp[][2] = {
     [MM_GRAPH_ROLE_COMPUTED]  = { "#3d3846", "#c0bfbc" },
     [MM_GRAPH_ROLE_PARAMETER] = { "#5c4410", "#f6d32d" },
     [MM_GRAPH_ROLE_INPUT]     = { "#173a61", "#99c1f1" },
     [MM_GRAPH_ROLE_LOSS]      = { "#5f1a1f", "#f66151" },
+    [MM_GRAPH_ROLE_GROUP]     = { "#3b2e4f", "#c061cb" },
   };
 
   gdk_rgba_parse (&p->fill, dark ? darkp[role][0] : light[role][0]);
@@ -847,7 +1183,7 @@ draw_edge (MmGraphLayout         *self,
 
   if (draw_label)
     {
-      PangoLayout *layout = from->lines[MM_GRAPH_LINE_SHAPE];
+      PangoLayout *layout = e->label ? e->label : from->lines[MM_GRAPH_LINE_SHAPE];
       double x = e->label_center.x - e->label_width / 2, y = e->label_center.y - e->label_height / 2;
       int lw, lh;
 
@@ -890,6 +1226,19 @@ draw_box (MmGraphLayout         *self,
       rounded_rect (cr, b->x - 7, b->y - 7, b->width + 14, b->height + 14, 14);
       set_rgba (cr, &current, 0.28);
       cairo_fill (cr);
+    }
+  if (b->scope != NULL)
+    {
+      /* A folded module: a stack of cards, the nodes it holds behind it. */
+      for (int k = 2; k >= 1; k--)
+        {
+          rounded_rect (cr, b->x + 4 * k, b->y + 4 * k, b->width, b->height, 8);
+          set_rgba (cr, &p.fill, alpha);
+          cairo_fill_preserve (cr);
+          set_rgba (cr, &p.border, 0.6 * alpha);
+          cairo_set_line_width (cr, MAX (1.2, px));
+          cairo_stroke (cr);
+        }
     }
   rounded_rect (cr, b->x, b->y, b->width, b->height, 8);
   set_rgba (cr, &p.fill, alpha);
@@ -964,6 +1313,64 @@ draw_box (MmGraphLayout         *self,
     }
 }
 
+/* An open module: a tinted frame with a dashed border… */
+static void
+draw_frame (MmGraphLayout         *self,
+            cairo_t               *cr,
+            const MmGraphFrame    *f,
+            const MmGraphViewport *vp)
+{
+  Palette p;
+  double px = 1.0 / vp->zoom;
+  static const double dash[] = { 7, 4 };
+
+  role_palette (MM_GRAPH_ROLE_GROUP, vp->dark, &p);
+  rounded_rect (cr, f->x, f->y, f->width, f->height, 12);
+  set_rgba (cr, &p.fill, vp->dark ? 0.35 : 0.45);
+  cairo_fill_preserve (cr);
+  set_rgba (cr, &p.border, 0.8);
+  cairo_set_line_width (cr, MAX (1.5, px));
+  cairo_set_dash (cr, dash, 2, 0);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+}
+
+/* … and its title on top ("▾": open), the place to click to fold it. It is
+ * drawn over the edges that pass under it. */
+static void
+draw_frame_title (MmGraphLayout         *self,
+                  cairo_t               *cr,
+                  const MmGraphFrame    *f,
+                  const MmGraphViewport *vp,
+                  gboolean               draw_text)
+{
+  Palette p;
+
+  role_palette (MM_GRAPH_ROLE_GROUP, vp->dark, &p);
+  cairo_save (cr);
+  rounded_rect (cr, f->x, f->y, f->width, f->height, 12);
+  cairo_clip (cr);
+  cairo_rectangle (cr, f->x, f->y, f->width, f->title_height);
+  set_rgba (cr, &p.fill, vp->dark ? 0.8 : 0.9);
+  cairo_fill (cr);
+  if (draw_text)
+    {
+      int tw, th;
+
+      pango_layout_get_pixel_size (f->title, &tw, &th);
+      set_rgba (cr, &p.border, 1);
+      cairo_move_to (cr, f->x + 8, f->y + (f->title_height - 7) / 2);
+      cairo_rel_line_to (cr, 10, 0);
+      cairo_rel_line_to (cr, -5, 7);
+      cairo_close_path (cr);
+      cairo_fill (cr);
+      set_rgba (cr, &p.text, 1);
+      cairo_move_to (cr, f->x + 24, f->y + (f->title_height - th) / 2);
+      pango_cairo_show_layout (cr, f->title);
+    }
+  cairo_restore (cr);
+}
+
 void
 mm_graph_layout_draw (MmGraphLayout         *self,
                       cairo_t               *cr,
@@ -992,6 +1399,15 @@ mm_graph_layout_draw (MmGraphLayout         *self,
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
 
+  /* Open modules under everything else. */
+  for (guint i = 0; i < self->frames->len; i++)
+    {
+      const MmGraphFrame *f = &g_array_index (self->frames, MmGraphFrame, i);
+      graphene_rect_t r = GRAPHENE_RECT_INIT (f->x, f->y, f->width, f->height);
+      if (graphene_rect_intersection (&r, &visible, NULL))
+        draw_frame (self, cr, f, vp);
+    }
+
   /* The edges of the current step go over the others. */
   for (int pass = 0; pass < 2; pass++)
     for (guint i = 0; i < self->edges->len; i++)
@@ -1004,6 +1420,13 @@ mm_graph_layout_draw (MmGraphLayout         *self,
         if (active == (pass == 1) && graphene_rect_intersection (&e->bounds, &visible, NULL))
           draw_edge (self, cr, e, vp, &line, &flow, &back, &canvas, &text, draw_labels);
       }
+  for (guint i = 0; i < self->frames->len; i++)
+    {
+      const MmGraphFrame *f = &g_array_index (self->frames, MmGraphFrame, i);
+      graphene_rect_t r = GRAPHENE_RECT_INIT (f->x, f->y, f->width, f->title_height);
+      if (graphene_rect_intersection (&r, &visible, NULL))
+        draw_frame_title (self, cr, f, vp, draw_text);
+    }
   for (guint i = 0; i < self->boxes->len; i++)
     {
       const MmGraphBox *b = &g_array_index (self->boxes, MmGraphBox, i);

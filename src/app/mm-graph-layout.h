@@ -9,6 +9,15 @@
  *
  * Coordinates are "graph units": pixels at zoom 1, y pointing down, (0, 0)
  * the top-left corner of the bounding box.
+ *
+ * Folding: every node knows the module that built it (mm_node_get_scope:
+ * "1." for the second layer, "1.0." nested deeper). A layout made with
+ * mm_graph_layout_new_folded shows each module whose scope is not open as a
+ * single box (a group box) standing for all its nodes, its parameters
+ * included; an open module is a frame drawn around its nodes (a dot
+ * cluster), whose title strip folds it again. Edges between a group box and
+ * the rest stand for the real edges that cross the module's border, once
+ * per pair of boxes.
  */
 #pragma once
 
@@ -23,6 +32,7 @@ typedef enum {
   MM_GRAPH_ROLE_PARAMETER,  /* a constant we differentiate against (weights, A, B) */
   MM_GRAPH_ROLE_INPUT,      /* data: the input batch, the targets */
   MM_GRAPH_ROLE_LOSS,       /* the number being minimised */
+  MM_GRAPH_ROLE_GROUP,      /* a folded module: one box for all its nodes */
 } MmGraphRole;
 
 /* What the backward stepper (or anybody) wants a box to show. */
@@ -52,11 +62,13 @@ enum {
 };
 
 typedef struct {
-  MmNode *node;
+  MmNode *node;                      /* a group box: the module's output (its last node) */
   MmGraphRole role;
   double x, y, width, height;        /* the box */
   PangoLayout *lines[MM_GRAPH_N_LINES];
   guint marks;                       /* MmGraphMarks */
+  char *scope;                       /* a group box: the folded module's scope; else NULL */
+  GPtrArray *members;                /* a group box: its nodes, in forward order; else NULL */
 } MmGraphBox;
 
 typedef struct {
@@ -70,7 +82,25 @@ typedef struct {
   graphene_point_t label_center;     /* the shape label (the input's shape) */
   double label_width, label_height;
   graphene_rect_t bounds;            /* path, arrow and label */
+  MmNode *source;                    /* the real edge: input @input_index of @target */
+  MmNode *target;
+  PangoLayout *label;                /* the shape text when @source is not @from's node, else NULL */
 } MmGraphEdge;
+
+/* An open module: a frame around its boxes, its title in a strip on top. */
+typedef struct {
+  char *scope;
+  double x, y, width, height;
+  double title_height;               /* the strip that folds the module when clicked */
+  PangoLayout *title;
+  guint depth;                       /* 0 for a top-level module */
+} MmGraphFrame;
+
+/* What to fold. */
+typedef struct {
+  GHashTable *titles;                /* scope → what the module is ("Linear(784, 100)"); may be NULL */
+  GHashTable *expanded;              /* the set of open scopes; NULL: every module folded */
+} MmGraphFolding;
 
 /* How graph units map to the drawing: device = graph × zoom + offset. */
 typedef struct {
@@ -91,6 +121,14 @@ MmGraphLayout  *mm_graph_layout_new        (guint              n_nodes,
                                             PangoContext      *context,
                                             gboolean           left_to_right,
                                             GError           **error);
+/* The same with the modules folded as @folding says (NULL: nothing folded,
+ * as mm_graph_layout_new). */
+MmGraphLayout  *mm_graph_layout_new_folded (guint              n_nodes,
+                                            MmNode * const    *nodes,
+                                            PangoContext      *context,
+                                            gboolean           left_to_right,
+                                            const MmGraphFolding *folding,
+                                            GError           **error);
 void            mm_graph_layout_free       (MmGraphLayout     *layout);
 
 double          mm_graph_layout_get_width  (MmGraphLayout     *layout);
@@ -102,12 +140,32 @@ double          mm_graph_layout_get_dot_time (MmGraphLayout   *layout);
 guint           mm_graph_layout_get_n_boxes (MmGraphLayout    *layout);
 MmGraphBox     *mm_graph_layout_get_box    (MmGraphLayout     *layout,
                                             guint              index);
-/* The index of @node's box, or -1. */
+/* The index of the box that shows @node (for a node inside a folded
+ * module, the module's box), or -1. */
 gint            mm_graph_layout_find       (MmGraphLayout     *layout,
                                             MmNode            *node);
 guint           mm_graph_layout_get_n_edges (MmGraphLayout    *layout);
 const MmGraphEdge *mm_graph_layout_get_edge (MmGraphLayout    *layout,
                                              guint             index);
+
+/* The box of the folded module @scope, or -1. */
+gint            mm_graph_layout_find_group (MmGraphLayout     *layout,
+                                            const char        *scope);
+guint           mm_graph_layout_get_n_frames (MmGraphLayout   *layout);
+const MmGraphFrame *mm_graph_layout_get_frame (MmGraphLayout  *layout,
+                                               guint           index);
+/* The frame of the open module @scope, or -1. */
+gint            mm_graph_layout_find_frame (MmGraphLayout     *layout,
+                                            const char        *scope);
+/* The frame whose title strip is under a point in graph units (the
+ * innermost), or -1. */
+gint            mm_graph_layout_hit_frame  (MmGraphLayout     *layout,
+                                            double             x,
+                                            double             y);
+
+/* The scopes a node lies in, outermost first: "1.0." gives "1." and
+ * "1.0.". Empty for a node that no module built. */
+GPtrArray      *mm_graph_scope_chain       (MmNode            *node);
 
 /* The box under a point in graph units, or -1. */
 gint            mm_graph_layout_hit        (MmGraphLayout     *layout,

@@ -5,11 +5,18 @@
  * loss, penalties), with the session's current weights. It is rebuilt when
  * the network or the data change, or on request; not while training runs,
  * so that a student stepping through it is not interrupted.
+ *
+ * Each layer is folded into one box at first (the view's folding, with the
+ * titles from the network's layers); the "Fold layers" button opens or folds
+ * them all. When training diverges, the page shows the step that diverged
+ * instead, with the stepper on the first node that is not finite
+ * (mm_trace_nonfinite) and a banner that says what happened.
  */
 #include "config.h"
 #include "mm-graph-page.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 struct _MmGraphPage {
   GtkWidget parent_instance;
@@ -21,11 +28,13 @@ struct _MmGraphPage {
   int side_set;             /* ≥ 0 once the divider was placed */
   gboolean paned_moved;     /* by the user: keep it where it is */
   guint rebuild_id;
+  guint focus_id;           /* zooming in on the node where training diverged */
   char *network_message;
   MmNode *network_root;
 
   GtkWidget *box, *toolbar, *source_dropdown, *batch_box, *batch_spin, *refresh_button;
   GtkWidget *summary_label, *direction_button, *panel_button, *paned, *side_scroller, *side_box, *lab_box;
+  GtkWidget *fold_button, *banner, *banner_label, *banner_close;
   GtkAdjustment *batch_adjustment;
   MmGraphView *view;
   MmBackpropStepper *stepper;
@@ -138,6 +147,87 @@ build_network (MmGraphPage  *self,
   return TRUE;
 }
 
+/* ---- Folding ------------------------------------------------------------------------------ */
+
+static void
+add_titles (GHashTable *titles,
+            MmModule   *module,
+            const char *prefix)
+{
+  const char *type = mm_module_get_type_name (module);
+
+  if (g_str_equal (type, "Input"))
+    add_titles (titles, mm_module_get_child (module, 0), prefix);
+  else if (g_str_equal (type, "Sequential"))
+    for (guint i = 0; i < mm_module_get_n_children (module); i++)
+      {
+        MmModule *child = mm_module_get_child (module, i);
+        char *scope = g_strdup_printf ("%s%u.", prefix, i);
+
+        g_hash_table_insert (titles, scope, mm_module_to_string (child));
+        add_titles (titles, child, scope);
+      }
+}
+
+/* The nodes below @top that no layer built and that are not given (the
+ * targets stay data of their own), into @scope. */
+static void
+tag_part (MmNode     *top,
+          const char *scope)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, top);
+  while (stack->len > 0)
+    {
+      MmNode *n = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+
+      if (mm_node_is_constant (n) || mm_node_get_scope (n) != NULL)
+        continue;
+      mm_node_set_scope (n, scope);
+      for (guint i = 0; i < mm_node_get_n_inputs (n); i++)
+        g_ptr_array_add (stack, mm_node_get_input (n, i));
+    }
+}
+
+void
+mm_graph_fold_loss (MmNode     *root,
+                    GHashTable *titles)
+{
+  static const struct { const char *label, *scope; } parts[] = {
+    { "loss", "loss." },
+    { "L1 penalty", "L1 penalty." },
+    { "L2 penalty", "L2 penalty." },
+  };
+  g_autoptr(GPtrArray) order = NULL;
+
+  g_return_if_fail (root != NULL);
+  order = mm_node_collect (root);
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    for (guint k = 0; k < order->len; k++)
+      {
+        MmNode *n = g_ptr_array_index (order, k);
+
+        if (g_strcmp0 (mm_node_get_label (n), parts[i].label) != 0)
+          continue;
+        tag_part (n, parts[i].scope);
+        if (titles != NULL)
+          g_hash_table_insert (titles, g_strdup (parts[i].scope),
+                               g_strdup (i == 0 ? _("Loss") : i == 1 ? _("L1 penalty") : _("L2 penalty")));
+        break;
+      }
+}
+
+GHashTable *
+mm_graph_scope_titles (MmModule *model)
+{
+  GHashTable *titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_return_val_if_fail (model != NULL, titles);
+  add_titles (titles, model, "");
+  return titles;
+}
+
 /* ---- Showing a graph ------------------------------------------------------------------------ */
 
 static void
@@ -165,10 +255,12 @@ set_graph (MmGraphPage *self,
            guint        n_nodes,
            MmNode     **nodes,
            MmNode      *root,
-           const char  *placeholder)
+           const char  *placeholder,
+           GHashTable  *titles)
 {
+  gtk_widget_set_visible (self->banner, FALSE);
   mm_graph_view_set_placeholder (self->view, placeholder);
-  mm_graph_view_set_nodes (self->view, n_nodes, nodes);
+  mm_graph_view_set_graph (self->view, n_nodes, nodes, titles);
   mm_backprop_stepper_set_root (self->stepper, root);
   show_node (self, NULL);
 }
@@ -186,7 +278,7 @@ show_network (MmGraphPage *self)
       self->network_message = g_strdup (error->message);
       g_clear_pointer (&self->network_root, mm_node_unref);
       gtk_label_set_text (GTK_LABEL (self->summary_label), "");
-      set_graph (self, 0, NULL, NULL, error->message);
+      set_graph (self, 0, NULL, NULL, error->message, NULL);
       return;
     }
   {
@@ -195,7 +287,14 @@ show_network (MmGraphPage *self)
                                              (guint) gtk_adjustment_get_value (self->batch_adjustment));
     gtk_label_set_text (GTK_LABEL (self->summary_label), text);
   }
-  set_graph (self, 1, &self->network_root, self->network_root, NULL);
+  {
+    g_autoptr(MmModule) model = mm_session_dup_model (self->session);
+    g_autoptr(GHashTable) titles = model ? mm_graph_scope_titles (model) : NULL;
+
+    if (titles != NULL)
+      mm_graph_fold_loss (self->network_root, titles);
+    set_graph (self, 1, &self->network_root, self->network_root, NULL, titles);
+  }
 }
 
 static void
@@ -206,7 +305,7 @@ show_lab (MmGraphPage *self)
 
   gtk_label_set_text (GTK_LABEL (self->summary_label), "");
   set_graph (self, nodes->len, (MmNode **) nodes->pdata, output,
-             _("The lab is empty: load a preset or add a constant on the right."));
+             _("The lab is empty: load a preset or add a constant on the right."), NULL);
 }
 
 static void
@@ -215,6 +314,7 @@ show_source (MmGraphPage *self)
   gboolean network = self->source == MM_GRAPH_SOURCE_NETWORK;
 
   gtk_widget_set_visible (self->batch_box, network);
+  gtk_widget_set_visible (self->fold_button, network);
   gtk_widget_set_visible (self->lab_box, !network);
   if (network)
     show_network (self);
@@ -304,6 +404,14 @@ batch_changed (MmGraphPage *self)
 }
 
 static void
+fold_toggled (MmGraphPage *self)
+{
+  if (self->syncing)
+    return;
+  mm_graph_view_set_all_expanded (self->view, !gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->fold_button)));
+}
+
+static void
 panel_toggled (MmGraphPage *self)
 {
   gtk_widget_set_visible (self->side_scroller,
@@ -345,6 +453,178 @@ paned_max_changed (MmGraphPage *self)
     return;
   gtk_paned_set_position (GTK_PANED (self->paned), max);
   self->side_set = 1;
+}
+
+/* ---- A diverged step -------------------------------------------------------------------------- */
+
+static gboolean
+focus_tick (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       data)
+{
+  MmGraphPage *self = data;
+  MmNode *node = mm_graph_view_get_selected (self->view);
+  g_autoptr(GPtrArray) focus = g_ptr_array_new ();
+
+  if (gtk_widget_get_width (widget) <= 0)
+    return G_SOURCE_CONTINUE;
+  self->focus_id = 0;
+  if (node != NULL)
+    {
+      g_ptr_array_add (focus, node);
+      for (guint i = 0; i < mm_node_get_n_inputs (node); i++)
+        g_ptr_array_add (focus, mm_node_get_input (node, i));
+      mm_graph_view_focus_nodes (self->view, focus->len, (MmNode **) focus->pdata);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hide_banner (MmGraphPage *self)
+{
+  gtk_widget_set_visible (self->banner, FALSE);
+}
+
+/* The finite number of largest magnitude among the inputs (what "reaches"
+ * means in the banner); FALSE when no input has one. */
+static gboolean
+largest_input (const MmTraceResult *r,
+               double              *value)
+{
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < r->n_inputs; i++)
+    {
+      const MmTensorStats *st = &r->input_stats[i];
+      double v;
+
+      if (isnan (st->min))
+        continue;
+      v = fabs (st->max) >= fabs (st->min) ? st->max : st->min;
+      if (!any || fabs (v) > fabs (*value))
+        *value = v;
+      any = TRUE;
+    }
+  return any;
+}
+
+char *
+mm_graph_divergence_text (const MmTraceResult *r,
+                          guint64              step)
+{
+  g_autofree char *name = NULL, *kind = NULL, *number = NULL;
+  double reach = 0;
+
+  g_return_val_if_fail (r != NULL, NULL);
+  if (r->kind == MM_TRACE_FINITE || r->node == NULL)
+    return g_strdup_printf (_("Training diverged at step %llu, but every value and every gradient of that step "
+                              "is finite: the update itself overflowed. Lower the learning rate."),
+                            (unsigned long long) step);
+  /* "h (Exp)" for a labelled node, "Exp" for another. */
+  kind = mm_node_describe (r->node);
+  if (mm_node_get_label (r->node) != NULL && !mm_node_is_constant (r->node))
+    name = g_strdup_printf ("%s (%s)", mm_node_get_label (r->node), kind);
+  else
+    name = mm_node_display_name (r->node);
+  if (r->kind == MM_TRACE_GRADIENT)
+    {
+      g_autofree char *source = r->source ? mm_node_display_name (r->source) : NULL;
+      if (source != NULL)
+        return g_strdup_printf (_("Training diverged at step %llu: every value is finite, but the gradient of "
+                                  "node %s is not; it comes back from %s."),
+                                (unsigned long long) step, name, source);
+      return g_strdup_printf (_("Training diverged at step %llu: every value is finite, but the gradient of "
+                                "node %s is not."), (unsigned long long) step, name);
+    }
+  if (mm_node_is_constant (r->node))
+    return g_strdup_printf (_("Training diverged at step %llu: %s is not finite before anything is computed."),
+                            (unsigned long long) step, name);
+  if (!largest_input (r, &reach))
+    return g_strdup_printf (_("Training diverged at step %llu: the first non-finite value appears in node %s."),
+                            (unsigned long long) step, name);
+  number = g_strdup_printf ("%.4g", reach);
+  return g_strdup_printf (_("Training diverged at step %llu: the first non-finite value appears in node %s, "
+                            "whose input reaches %s."), (unsigned long long) step, name, number);
+}
+
+gboolean
+mm_graph_page_show_divergence (MmGraphPage   *self,
+                               MmDivergence  *divergence,
+                               guint64        step_offset,
+                               MmTraceResult *result,
+                               GError       **error)
+{
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(GHashTable) titles = NULL;
+  g_autofree char *text = NULL, *summary = NULL;
+  MmTraceResult r;
+
+  g_return_val_if_fail (MM_IS_GRAPH_PAGE (self), FALSE);
+  g_return_val_if_fail (divergence != NULL, FALSE);
+
+  if (divergence->loss == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The graph of the step that diverged could not be built again"));
+      return FALSE;
+    }
+  if (!mm_trace_nonfinite (divergence->loss, 0, NULL, &r, error))
+    return FALSE;
+
+  /* The network's page, showing this step rather than a fresh graph. */
+  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  self->dirty = FALSE;
+  if (self->source != MM_GRAPH_SOURCE_NETWORK)
+    {
+      self->source = MM_GRAPH_SOURCE_NETWORK;
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (self->source_dropdown), 0);
+      gtk_widget_set_visible (self->batch_box, TRUE);
+      gtk_widget_set_visible (self->fold_button, TRUE);
+      gtk_widget_set_visible (self->lab_box, FALSE);
+    }
+  g_clear_pointer (&self->network_root, mm_node_unref);
+  self->network_root = mm_node_ref (divergence->loss);
+  g_clear_pointer (&self->network_message, g_free);
+  summary = g_strdup_printf (_("The step that diverged, on its batch of %zu samples"),
+                             divergence->x ? (gsize) divergence->x->shape.dim[0] : (gsize) 0);
+  gtk_label_set_text (GTK_LABEL (self->summary_label), summary);
+  model = mm_session_dup_model (self->session);
+  titles = model ? mm_graph_scope_titles (model) : NULL;
+  if (titles != NULL)
+    mm_graph_fold_loss (self->network_root, titles);
+  set_graph (self, 1, &self->network_root, self->network_root, NULL, titles);
+
+  /* The stepper goes to the node: its value computed, or (for a gradient)
+   * the backward pass at its step; the page then selects it. */
+  if (r.node != NULL)
+    {
+      guint position = r.kind == MM_TRACE_VALUE ? r.position + 1
+                                                : mm_backprop_stepper_get_n_forward (self->stepper) + r.position + 1;
+      mm_graph_view_reveal_node (self->view, r.node);
+      mm_backprop_stepper_seek (self->stepper, position);
+      mm_graph_view_set_selected (self->view, r.node);
+      show_node (self, r.node);
+      /* Zoomed in on it once the view has its size (the page may be shown
+       * only now). */
+      if (self->focus_id != 0)
+        gtk_widget_remove_tick_callback (GTK_WIDGET (self->view), self->focus_id);
+      self->focus_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->view), focus_tick, self, NULL);
+    }
+  text = mm_graph_divergence_text (&r, divergence->step + step_offset);
+  gtk_label_set_text (GTK_LABEL (self->banner_label), text);
+  gtk_widget_set_visible (self->banner, TRUE);
+  if (result != NULL)
+    *result = r;
+  else
+    mm_trace_result_clear (&r);
+  return TRUE;
+}
+
+const char *
+mm_graph_page_get_banner (MmGraphPage *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_PAGE (self), NULL);
+  return gtk_widget_get_visible (self->banner) ? gtk_label_get_text (GTK_LABEL (self->banner_label)) : NULL;
 }
 
 /* ---- Public ------------------------------------------------------------------------------------ */
@@ -471,6 +751,9 @@ mm_graph_page_dispose (GObject *object)
   MmGraphPage *self = MM_GRAPH_PAGE (object);
 
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  if (self->focus_id != 0 && self->view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->view), self->focus_id);
+  self->focus_id = 0;
   if (self->session)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
@@ -524,6 +807,10 @@ mm_graph_page_class_init (MmGraphPageClass *klass)
   BIND (side_scroller);
   BIND (side_box);
   BIND (lab_box);
+  BIND (fold_button);
+  BIND (banner);
+  BIND (banner_label);
+  BIND (banner_close);
   BIND (view);
   BIND (stepper);
   BIND (inspector);
@@ -569,6 +856,8 @@ mm_graph_page_init (MmGraphPage *self)
   g_signal_connect_swapped (self->batch_adjustment, "value-changed", G_CALLBACK (batch_changed), self);
   g_signal_connect_swapped (self->direction_button, "toggled", G_CALLBACK (direction_toggled), self);
   g_signal_connect_swapped (self->panel_button, "toggled", G_CALLBACK (panel_toggled), self);
+  g_signal_connect_swapped (self->fold_button, "toggled", G_CALLBACK (fold_toggled), self);
+  g_signal_connect_swapped (self->banner_close, "clicked", G_CALLBACK (hide_banner), self);
   g_signal_connect_swapped (self->view, "notify::left-to-right", G_CALLBACK (direction_changed), self);
   g_signal_connect_swapped (self->paned, "notify::max-position", G_CALLBACK (paned_max_changed), self);
   mm_graph_view_set_placeholder (self->view, _("The graph appears when the data is loaded."));

@@ -48,4 +48,30 @@ MmNode            *mm_graph_build_network_step (MmModule                *model,
                                                 const MmSessionSettings *settings,
                                                 GError                 **error);
 
+/* scope ("1.") → what the layer is ("Linear(784, 100)") for every layer of
+ * @model, nested ones too: the titles of the folded boxes. */
+GHashTable        *mm_graph_scope_titles       (MmModule      *model);
+
+/* The loss and each penalty of a training step's graph fold too: their
+ * nodes get the scopes "loss.", "L1 penalty.", "L2 penalty." (found by the
+ * labels the optimizer gives them), and @titles (if not NULL) their names. */
+void               mm_graph_fold_loss          (MmNode        *root,
+                                                GHashTable    *titles);
+
+/* Shows the step that diverged: its graph, the stepper at the first node
+ * that is not finite (selected, its module opened) and a banner that says
+ * what happened. @step_offset is added to the trainer's step numbers (the
+ * session's). @result, if not NULL, receives the tracer's result (clear it). */
+gboolean           mm_graph_page_show_divergence (MmGraphPage   *self,
+                                                  MmDivergence  *divergence,
+                                                  guint64        step_offset,
+                                                  MmTraceResult *result,
+                                                  GError       **error);
+/* The banner's text, or NULL when it is hidden. */
+const char        *mm_graph_page_get_banner    (MmGraphPage   *self);
+/* "Training diverged at step 57: the first non-finite value appears in node
+ * … (Exp), whose input reaches 812.3." */
+char              *mm_graph_divergence_text    (const MmTraceResult *result,
+                                                guint64        step);
+
 G_END_DECLS

@@ -2,8 +2,11 @@
  *
  * The layout is computed once per graph (and per orientation) and kept; a
  * frame only transforms and draws the part in view, so panning and zooming
- * never run dot again. Marks and notes live in the layout's boxes and are
- * carried over when the orientation changes.
+ * never run dot again. Marks and notes are kept per node here and copied
+ * into the boxes of the layouts before they are drawn: a box that stands for
+ * a folded module shows what its nodes have together (the current step
+ * inside it, complete gradients when all its nodes have theirs), so that
+ * folding, unfolding and turning the graph never lose them.
  */
 #include "config.h"
 #include "mm-graph-view.h"
@@ -22,10 +25,29 @@
 /* Stepping zooms in at least this far, so that the current box can be read. */
 #define READABLE_ZOOM 0.9
 
+typedef struct {
+  guint marks;                   /* MmGraphMarks without SELECTED */
+  char *notes[2];                /* the VALUE and GRADIENT lines */
+} NodeState;
+
+static void
+node_state_free (gpointer data)
+{
+  NodeState *st = data;
+
+  g_free (st->notes[0]);
+  g_free (st->notes[1]);
+  g_free (st);
+}
+
 struct _MmGraphView {
   GtkWidget parent_instance;
 
   GPtrArray *nodes;              /* what was asked for */
+  GHashTable *titles;            /* scope → module, when modules fold (else NULL) */
+  GHashTable *expanded;          /* the open scopes */
+  GHashTable *state;             /* MmNode* → NodeState */
+  gboolean state_dirty;          /* the boxes do not show the state yet */
   MmGraphLayout *layouts[2];     /* top to bottom, left to right (built when needed) */
   MmGraphLayout *layout;         /* the one shown */
   gboolean auto_direction;       /* show whichever direction fits better */
@@ -65,6 +87,7 @@ static GParamSpec *properties[N_PROPS];
 enum {
   NODE_ACTIVATED,
   SELECTION_CHANGED,
+  FOLDING_CHANGED,
   N_SIGNALS
 };
 
@@ -179,9 +202,11 @@ build_layout (MmGraphView *self,
   g_autoptr(GError) error = NULL;
   MmGraphLayout *layout;
 
-  layout = mm_graph_layout_new (self->nodes->len, (MmNode **) self->nodes->pdata,
-                                gtk_widget_get_pango_context (GTK_WIDGET (self)),
-                                left_to_right, &error);
+  MmGraphFolding folding = { self->titles, self->expanded };
+
+  layout = mm_graph_layout_new_folded (self->nodes->len, (MmNode **) self->nodes->pdata,
+                                       gtk_widget_get_pango_context (GTK_WIDGET (self)),
+                                       left_to_right, self->titles ? &folding : NULL, &error);
   if (layout == NULL)
     {
       g_free (self->message);
@@ -190,26 +215,92 @@ build_layout (MmGraphView *self,
   return layout;
 }
 
-/* What the boxes of @from show, onto the boxes of @to. */
+/* The state of the nodes, onto the boxes of @layout. */
 static void
-copy_state (MmGraphLayout *from,
-            MmGraphLayout *to)
+sync_layout (MmGraphView   *self,
+             MmGraphLayout *layout)
 {
-  for (guint i = 0; i < mm_graph_layout_get_n_boxes (from); i++)
-    {
-      MmGraphBox *b = mm_graph_layout_get_box (from, i);
-      gint k = mm_graph_layout_find (to, b->node);
+  gint selected_box = self->selected ? mm_graph_layout_find (layout, self->selected) : -1;
 
-      if (k < 0)
-        continue;
-      mm_graph_layout_set_marks (to, k, b->marks);
-      for (guint line = MM_GRAPH_LINE_VALUE; line <= MM_GRAPH_LINE_GRADIENT; line++)
-        mm_graph_layout_set_note (to, k, line, pango_layout_get_text (b->lines[line]));
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (layout); i++)
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (layout, i);
+      NodeState *st = g_hash_table_lookup (self->state, b->node);
+      guint marks = st ? st->marks : 0;
+
+      if (b->members != NULL)
+        {
+          guint any = 0, n_pending = 0, n_complete = 0, n_partial = 0;
+
+          for (guint k = 0; k < b->members->len; k++)
+            {
+              NodeState *ms = g_hash_table_lookup (self->state, g_ptr_array_index (b->members, k));
+              guint m = ms ? ms->marks : 0;
+
+              any |= m;
+              n_pending += (m & MM_GRAPH_MARK_PENDING) != 0;
+              n_complete += (m & MM_GRAPH_MARK_GRADIENT) != 0;
+              n_partial += (m & MM_GRAPH_MARK_PARTIAL) != 0;
+            }
+          marks = any & (MM_GRAPH_MARK_CURRENT | MM_GRAPH_MARK_INPUT | MM_GRAPH_MARK_BACKWARD);
+          if (n_pending == b->members->len)
+            marks |= MM_GRAPH_MARK_PENDING;
+          if (n_complete == b->members->len)
+            marks |= MM_GRAPH_MARK_GRADIENT;
+          else if (n_complete + n_partial > 0)
+            marks |= MM_GRAPH_MARK_PARTIAL;
+        }
+      if ((gint) i == selected_box)
+        marks |= MM_GRAPH_MARK_SELECTED;
+      mm_graph_layout_set_marks (layout, i, marks);
+      /* A folded module shows the numbers of its output. */
+      mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_VALUE, st ? st->notes[0] : NULL);
+      mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_GRADIENT, st ? st->notes[1] : NULL);
     }
 }
 
 static void
-relayout (MmGraphView *self)
+sync_state (MmGraphView *self)
+{
+  if (!self->state_dirty)
+    return;
+  self->state_dirty = FALSE;
+  for (int k = 0; k < 2; k++)
+    if (self->layouts[k] != NULL)
+      sync_layout (self, self->layouts[k]);
+}
+
+static void
+state_changed (MmGraphView *self)
+{
+  self->state_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static NodeState *
+ensure_state (MmGraphView *self,
+              MmNode      *node)
+{
+  NodeState *st = g_hash_table_lookup (self->state, node);
+
+  if (st == NULL)
+    {
+      st = g_new0 (NodeState, 1);
+      g_hash_table_insert (self->state, node, st);
+    }
+  return st;
+}
+
+/* Whether @node is in the graph shown (in a box of its own or folded). */
+static gboolean
+knows_node (MmGraphView *self,
+            MmNode      *node)
+{
+  return node != NULL && self->layout != NULL && mm_graph_layout_find (self->layout, node) >= 0;
+}
+
+static void
+build_layouts (MmGraphView *self)
 {
   g_clear_pointer (&self->message, g_free);
   g_clear_pointer (&self->layouts[0], mm_graph_layout_free);
@@ -230,6 +321,13 @@ relayout (MmGraphView *self)
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEFT_TO_RIGHT]);
         }
     }
+  self->state_dirty = TRUE;
+}
+
+static void
+relayout (MmGraphView *self)
+{
+  build_layouts (self);
   self->auto_fit = TRUE;
   apply_fit (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -240,9 +338,22 @@ mm_graph_view_set_nodes (MmGraphView    *self,
                          guint           n_nodes,
                          MmNode * const *nodes)
 {
+  mm_graph_view_set_graph (self, n_nodes, nodes, NULL);
+}
+
+void
+mm_graph_view_set_graph (MmGraphView    *self,
+                         guint           n_nodes,
+                         MmNode * const *nodes,
+                         GHashTable     *scope_titles)
+{
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
   g_return_if_fail (n_nodes == 0 || nodes != NULL);
 
+  g_clear_pointer (&self->titles, g_hash_table_unref);
+  if (scope_titles != NULL)
+    self->titles = g_hash_table_ref (scope_titles);
+  g_hash_table_remove_all (self->state);
   g_ptr_array_set_size (self->nodes, 0);
   for (guint i = 0; i < n_nodes; i++)
     if (nodes[i] != NULL)
@@ -267,6 +378,7 @@ MmGraphLayout *
 mm_graph_view_get_layout (MmGraphView *self)
 {
   g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), NULL);
+  sync_state (self);
   return self->layout;
 }
 
@@ -309,8 +421,7 @@ mm_graph_view_set_left_to_right (MmGraphView *self,
   if (self->nodes->len > 0 && self->layouts[left_to_right] == NULL)
     {
       self->layouts[left_to_right] = build_layout (self, left_to_right);
-      if (self->layouts[left_to_right] && self->layouts[!left_to_right])
-        copy_state (self->layouts[!left_to_right], self->layouts[left_to_right]);
+      self->state_dirty = TRUE;
     }
   self->layout = self->layouts[left_to_right];
   self->auto_fit = TRUE;
@@ -339,8 +450,7 @@ mm_graph_view_set_auto_direction (MmGraphView *self,
     {
       gboolean other = !self->left_to_right;
       self->layouts[other] = build_layout (self, other);
-      if (self->layouts[other])
-        copy_state (self->layout, self->layouts[other]);
+      self->state_dirty = TRUE;
     }
   if (self->auto_fit)
     apply_fit (self);
@@ -574,42 +684,19 @@ mm_graph_view_get_selected (MmGraphView *self)
   return self->selected;
 }
 
-static void
-set_selected_mark (MmGraphView *self,
-                   MmNode      *node,
-                   gboolean     on)
-{
-  if (node == NULL)
-    return;
-  for (int k = 0; k < 2; k++)
-    {
-      MmGraphLayout *layout = self->layouts[k];
-      gint i = layout ? mm_graph_layout_find (layout, node) : -1;
-
-      if (i >= 0)
-        {
-          MmGraphBox *b = mm_graph_layout_get_box (layout, i);
-          mm_graph_layout_set_marks (layout, i, on ? (b->marks | MM_GRAPH_MARK_SELECTED)
-                                                   : (b->marks & ~MM_GRAPH_MARK_SELECTED));
-        }
-    }
-}
-
 void
 mm_graph_view_set_selected (MmGraphView *self,
                             MmNode      *node)
 {
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (node != NULL && (self->layout == NULL || mm_graph_layout_find (self->layout, node) < 0))
+  if (!knows_node (self, node))
     node = NULL;
   if (node == self->selected)
     return;
-  set_selected_mark (self, self->selected, FALSE);
   g_clear_pointer (&self->selected, mm_node_unref);
   if (node)
     self->selected = mm_node_ref (node);
-  set_selected_mark (self, self->selected, TRUE);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  state_changed (self);
   g_signal_emit (self, signals[SELECTION_CHANGED], 0);
 }
 
@@ -618,39 +705,30 @@ mm_graph_view_set_marks (MmGraphView *self,
                          MmNode      *node,
                          guint        marks)
 {
-  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (node == NULL)
-    return;
-  for (int k = 0; k < 2; k++)
-    {
-      MmGraphLayout *layout = self->layouts[k];
-      gint i = layout ? mm_graph_layout_find (layout, node) : -1;
-      MmGraphBox *b;
-      guint m;
+  NodeState *st;
 
-      if (i < 0)
-        continue;
-      b = mm_graph_layout_get_box (layout, i);
-      m = (marks & ~MM_GRAPH_MARK_SELECTED) | (b->marks & MM_GRAPH_MARK_SELECTED);
-      if (b->marks != m)
-        {
-          mm_graph_layout_set_marks (layout, i, m);
-          gtk_widget_queue_draw (GTK_WIDGET (self));
-        }
-    }
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (!knows_node (self, node))
+    return;
+  marks &= ~MM_GRAPH_MARK_SELECTED;
+  st = g_hash_table_lookup (self->state, node);
+  if ((st ? st->marks : 0) == marks)
+    return;
+  ensure_state (self, node)->marks = marks;
+  state_changed (self);
 }
 
 guint
 mm_graph_view_get_marks (MmGraphView *self,
                          MmNode      *node)
 {
-  gint i;
+  NodeState *st;
 
   g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), 0);
-  if (self->layout == NULL || node == NULL)
+  if (!knows_node (self, node))
     return 0;
-  i = mm_graph_layout_find (self->layout, node);
-  return i < 0 ? 0 : mm_graph_layout_get_box (self->layout, i)->marks;
+  st = g_hash_table_lookup (self->state, node);
+  return (st ? st->marks : 0) | (node == self->selected ? MM_GRAPH_MARK_SELECTED : 0);
 }
 
 void
@@ -659,37 +737,160 @@ mm_graph_view_set_note (MmGraphView *self,
                         guint        line,
                         const char  *text)
 {
-  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  if (node == NULL)
-    return;
-  for (int k = 0; k < 2; k++)
-    {
-      MmGraphLayout *layout = self->layouts[k];
-      gint i = layout ? mm_graph_layout_find (layout, node) : -1;
+  NodeState *st;
+  guint k;
 
-      if (i >= 0)
-        mm_graph_layout_set_note (layout, i, line, text);
-    }
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  g_return_if_fail (line == MM_GRAPH_LINE_VALUE || line == MM_GRAPH_LINE_GRADIENT);
+  if (!knows_node (self, node))
+    return;
+  k = line == MM_GRAPH_LINE_VALUE ? 0 : 1;
+  st = g_hash_table_lookup (self->state, node);
+  if (g_strcmp0 (st ? st->notes[k] : NULL, text) == 0)
+    return;
+  st = ensure_state (self, node);
+  g_free (st->notes[k]);
+  st->notes[k] = g_strdup (text);
+  state_changed (self);
 }
 
 void
 mm_graph_view_clear_marks (MmGraphView *self)
 {
   g_return_if_fail (MM_IS_GRAPH_VIEW (self));
-  for (int k = 0; k < 2; k++)
-    {
-      MmGraphLayout *layout = self->layouts[k];
+  g_hash_table_remove_all (self->state);
+  state_changed (self);
+}
 
-      for (guint i = 0; layout && i < mm_graph_layout_get_n_boxes (layout); i++)
+/* ---- Folding -------------------------------------------------------------------------- */
+
+GHashTable *
+mm_graph_view_get_scope_titles (MmGraphView *self)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), NULL);
+  return self->titles;
+}
+
+/* The layouts again with the modules folded as they are now; the zoom stays
+ * unless the graph was fitted, and @scope (just opened or closed) is shown. */
+static void
+refold (MmGraphView *self,
+        const char  *scope)
+{
+  gboolean fitted = self->auto_fit;
+
+  if (self->nodes->len == 0)
+    return;
+  build_layouts (self);
+  g_signal_emit (self, signals[FOLDING_CHANGED], 0);
+  if (fitted || self->layout == NULL)
+    {
+      self->auto_fit = TRUE;
+      apply_fit (self);
+    }
+  else if (scope != NULL)
+    {
+      gint i = mm_graph_layout_find_frame (self->layout, scope);
+      graphene_rect_t r;
+
+      if (i >= 0)
         {
-          MmGraphBox *b = mm_graph_layout_get_box (layout, i);
-          mm_graph_layout_set_marks (layout, i, b->marks & MM_GRAPH_MARK_SELECTED);
-          mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_VALUE, NULL);
-          mm_graph_layout_set_note (layout, i, MM_GRAPH_LINE_GRADIENT, NULL);
+          const MmGraphFrame *f = mm_graph_layout_get_frame (self->layout, i);
+          graphene_rect_init (&r, f->x, f->y, f->width, f->height);
+          show_rect (self, &r, &GRAPHENE_RECT_INIT (f->x, f->y, f->width, f->title_height), 0, FALSE);
+        }
+      else if ((i = mm_graph_layout_find_group (self->layout, scope)) >= 0)
+        {
+          MmGraphBox *b = mm_graph_layout_get_box (self->layout, i);
+          graphene_rect_init (&r, b->x, b->y, b->width, b->height);
+          show_rect (self, &r, &r, 0, FALSE);
         }
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+mm_graph_view_get_expanded (MmGraphView *self,
+                            const char  *scope)
+{
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), FALSE);
+  return scope != NULL && g_hash_table_contains (self->expanded, scope);
+}
+
+void
+mm_graph_view_set_expanded (MmGraphView *self,
+                            const char  *scope,
+                            gboolean     expanded)
+{
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  g_return_if_fail (scope != NULL);
+
+  if (!!expanded == mm_graph_view_get_expanded (self, scope))
+    return;
+  if (expanded)
+    g_hash_table_add (self->expanded, g_strdup (scope));
+  else
+    g_hash_table_remove (self->expanded, scope);
+  if (self->titles != NULL)
+    refold (self, scope);
+}
+
+void
+mm_graph_view_set_all_expanded (MmGraphView *self,
+                                gboolean     expanded)
+{
+  gboolean changed = FALSE;
+
+  g_return_if_fail (MM_IS_GRAPH_VIEW (self));
+  if (!expanded)
+    {
+      changed = g_hash_table_size (self->expanded) > 0;
+      g_hash_table_remove_all (self->expanded);
+    }
+  else
+    for (guint i = 0; i < self->nodes->len; i++)
+      {
+        g_autoptr(GPtrArray) order = mm_node_collect (g_ptr_array_index (self->nodes, i));
+
+        for (guint k = 0; k < order->len; k++)
+          {
+            g_autoptr(GPtrArray) chain = mm_graph_scope_chain (g_ptr_array_index (order, k));
+
+            for (guint c = 0; c < chain->len; c++)
+              if (!g_hash_table_contains (self->expanded, g_ptr_array_index (chain, c)))
+                {
+                  g_hash_table_add (self->expanded, g_strdup (g_ptr_array_index (chain, c)));
+                  changed = TRUE;
+                }
+          }
+      }
+  if (changed && self->titles != NULL)
+    {
+      self->auto_fit = TRUE;
+      refold (self, NULL);
+    }
+}
+
+gboolean
+mm_graph_view_reveal_node (MmGraphView *self,
+                           MmNode      *node)
+{
+  g_autoptr(GPtrArray) chain = NULL;
+  const char *last = NULL;
+
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), FALSE);
+  if (!knows_node (self, node))
+    return FALSE;
+  chain = mm_graph_scope_chain (node);
+  for (guint c = 0; c < chain->len; c++)
+    if (!g_hash_table_contains (self->expanded, g_ptr_array_index (chain, c)))
+      {
+        last = g_ptr_array_index (chain, c);
+        g_hash_table_add (self->expanded, g_strdup (last));
+      }
+  if (last != NULL && self->titles != NULL)
+    refold (self, last);
+  return TRUE;
 }
 
 /* ---- Drawing ------------------------------------------------------------------------- */
@@ -705,6 +906,15 @@ is_dark (MmGraphView *self)
   return 0.299 * fg.red + 0.587 * fg.green + 0.114 * fg.blue > 0.5;
 }
 
+static gboolean
+has_groups (MmGraphLayout *layout)
+{
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (layout); i++)
+    if (mm_graph_layout_get_box (layout, i)->scope != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 draw_legend (MmGraphView *self,
              cairo_t     *cr,
@@ -716,8 +926,14 @@ draw_legend (MmGraphView *self,
     { "#cde3f9", "#1c71d8", "#173a61", "#99c1f1" },
     { "#f6f5f4", "#5e5c64", "#3d3846", "#c0bfbc" },
     { "#f9cfcf", "#c01c28", "#5f1a1f", "#f66151" },
+    { "#e8dff5", "#613583", "#3b2e4f", "#c061cb" },
   };
-  const char *names[] = { _("constant / parameter"), _("data"), _("operation"), _("loss") };
+  const char *names[] = { _("constant / parameter"), _("data"), _("operation"), _("loss"),
+                          _("layer (click to open or fold)") };
+  /* The last one only when the graph has layers to fold. */
+  guint n_swatches = self->titles != NULL && self->layout != NULL &&
+                     (mm_graph_layout_get_n_frames (self->layout) > 0 || has_groups (self->layout))
+                     ? G_N_ELEMENTS (swatch) : G_N_ELEMENTS (swatch) - 1;
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   double x = 10, y = height - 10;
   int tw, th;
@@ -729,7 +945,7 @@ draw_legend (MmGraphView *self,
   /* A backing so that the legend reads over the graph. */
   {
     double total = 0;
-    for (guint i = 0; i < G_N_ELEMENTS (swatch); i++)
+    for (guint i = 0; i < n_swatches; i++)
       {
         pango_layout_set_text (layout, names[i], -1);
         pango_layout_get_pixel_size (layout, &tw, &th);
@@ -742,7 +958,7 @@ draw_legend (MmGraphView *self,
       cairo_set_source_rgba (cr, 1, 1, 1, 0.88);
     cairo_fill (cr);
   }
-  for (guint i = 0; i < G_N_ELEMENTS (swatch); i++)
+  for (guint i = 0; i < n_swatches; i++)
     {
       GdkRGBA f, b;
 
@@ -800,6 +1016,7 @@ mm_graph_view_draw (MmGraphView *self,
       return;
     }
 
+  sync_state (self);
   mm_graph_layout_draw (self->layout, cr, &(MmGraphViewport) {
                           .zoom = self->zoom,
                           .offset_x = self->offset_x,
@@ -898,12 +1115,49 @@ drag_end (GtkGestureDrag *gesture,
       self->dragging = FALSE;
       return;
     }
-  /* Not moved: a click. */
+  /* Not moved: a click. A folded module opens, the title of an open one
+   * folds it, a node is selected. */
   gtk_gesture_drag_get_start_point (gesture, &x, &y);
+  if (mm_graph_view_click_group (self, x, y))
+    return;
   node = mm_graph_view_node_at (self, x, y);
   mm_graph_view_set_selected (self, node);
   if (node != NULL)
     g_signal_emit (self, signals[NODE_ACTIVATED], 0, node);
+}
+
+gboolean
+mm_graph_view_click_group (MmGraphView *self,
+                           double       x,
+                           double       y)
+{
+  double gx, gy;
+  gint i;
+
+  g_return_val_if_fail (MM_IS_GRAPH_VIEW (self), FALSE);
+  if (self->layout == NULL || self->titles == NULL)
+    return FALSE;
+  gx = (x - self->offset_x) / self->zoom;
+  gy = (y - self->offset_y) / self->zoom;
+  i = mm_graph_layout_hit (self->layout, gx, gy);
+  if (i >= 0)
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (self->layout, i);
+      g_autofree char *scope = g_strdup (b->scope);
+
+      if (scope == NULL)
+        return FALSE;
+      mm_graph_view_set_expanded (self, scope, TRUE);
+      return TRUE;
+    }
+  i = mm_graph_layout_hit_frame (self->layout, gx, gy);
+  if (i >= 0)
+    {
+      g_autofree char *scope = g_strdup (mm_graph_layout_get_frame (self->layout, i)->scope);
+      mm_graph_view_set_expanded (self, scope, FALSE);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static gboolean
@@ -933,7 +1187,11 @@ motion (GtkEventControllerMotion *controller,
   self->have_pointer = TRUE;
   if (!self->dragging)
     gtk_widget_set_cursor_from_name (GTK_WIDGET (self),
-                                     mm_graph_view_node_at (self, x, y) ? "pointer" : NULL);
+                                     mm_graph_view_node_at (self, x, y) ||
+                                     (self->layout != NULL &&
+                                      mm_graph_layout_hit_frame (self->layout, (x - self->offset_x) / self->zoom,
+                                                                 (y - self->offset_y) / self->zoom) >= 0)
+                                     ? "pointer" : NULL);
 }
 
 static void
@@ -1020,6 +1278,9 @@ mm_graph_view_finalize (GObject *object)
   g_clear_pointer (&self->layouts[1], mm_graph_layout_free);
   self->layout = NULL;
   g_clear_pointer (&self->nodes, g_ptr_array_unref);
+  g_clear_pointer (&self->titles, g_hash_table_unref);
+  g_clear_pointer (&self->expanded, g_hash_table_unref);
+  g_clear_pointer (&self->state, g_hash_table_unref);
   g_clear_pointer (&self->selected, mm_node_unref);
   g_clear_pointer (&self->message, g_free);
   g_clear_pointer (&self->placeholder, g_free);
@@ -1097,6 +1358,10 @@ mm_graph_view_class_init (MmGraphViewClass *klass)
   signals[SELECTION_CHANGED] =
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A module was opened or folded (the layout changed). */
+  signals[FOLDING_CHANGED] =
+    g_signal_new ("folding-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_css_name (widget_class, "graphview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -1112,6 +1377,8 @@ mm_graph_view_init (MmGraphView *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
 
   self->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_node_unref);
+  self->expanded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->state = g_hash_table_new_full (NULL, NULL, NULL, node_state_free);
   self->zoom = 1.0;
   self->auto_fit = TRUE;
   self->auto_direction = TRUE;

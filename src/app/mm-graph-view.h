@@ -3,7 +3,8 @@
  * Pan by dragging, zoom with the scroll wheel, a pinch or the keys + − 0
  * (0 fits the graph to the view, 1 is 100 %). A click on a box selects its
  * node and emits "node-activated". Others mark nodes (MmGraphMarks) and write
- * the value and gradient notes in their boxes; the view only draws.
+ * the value and gradient notes in their boxes; the view only draws. A node
+ * inside a folded module is marked on the module's box.
  */
 #pragma once
 
@@ -25,6 +26,34 @@ void           mm_graph_view_set_nodes         (MmGraphView    *self,
                                                 MmNode * const *nodes);
 void           mm_graph_view_set_root          (MmGraphView    *self,
                                                 MmNode         *root);
+/* The same, folding modules: @scope_titles maps each module's scope ("1.")
+ * to what it is ("Linear(784, 100)"); every module starts folded into one box
+ * unless it was opened before (NULL: nothing folds, as set_nodes). */
+void           mm_graph_view_set_graph         (MmGraphView    *self,
+                                                guint           n_nodes,
+                                                MmNode * const *nodes,
+                                                GHashTable     *scope_titles);
+GHashTable    *mm_graph_view_get_scope_titles  (MmGraphView    *self);
+/* Open (unfold) or fold the module @scope; the open ones stay open when the
+ * graph is set again. Clicking a folded box opens it, clicking the title of
+ * an open one folds it. */
+gboolean       mm_graph_view_get_expanded      (MmGraphView    *self,
+                                                const char     *scope);
+void           mm_graph_view_set_expanded      (MmGraphView    *self,
+                                                const char     *scope,
+                                                gboolean        expanded);
+void           mm_graph_view_set_all_expanded  (MmGraphView    *self,
+                                                gboolean        expanded);
+/* Opens the modules around @node so that it has a box of its own; FALSE
+ * when it is not in the graph. */
+gboolean       mm_graph_view_reveal_node       (MmGraphView    *self,
+                                                MmNode         *node);
+/* What a click at (x, y) in widget coordinates does to modules: opens the
+ * folded module there or folds the open one whose title is there. FALSE
+ * when there is none (the click then selects). */
+gboolean       mm_graph_view_click_group       (MmGraphView    *self,
+                                                double          x,
+                                                double          y);
 /* The current layout (NULL when empty); valid until the graph or the
  * orientation changes. */
 MmGraphLayout *mm_graph_view_get_layout        (MmGraphView    *self);

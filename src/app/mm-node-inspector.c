@@ -14,11 +14,51 @@ struct _MmNodeInspector {
   MmNode *node;
 
   GtkWidget *box, *title_label, *subtitle_label, *rules_label;
-  GtkWidget *value_heading, *gradient_heading, *gradient_note;
+  GtkWidget *value_heading, *gradient_heading, *gradient_note, *inputs_label;
   MmTensorView *value_view, *gradient_view;
 };
 
 G_DEFINE_FINAL_TYPE (MmNodeInspector, mm_node_inspector, GTK_TYPE_WIDGET)
+
+/* What the inputs held when the node was computed: where NaN and infinity
+ * come from is usually read here ("its input reaches 812.3"). */
+static char *
+inputs_markup (MmNode *node)
+{
+  g_autofree char *heading = g_markup_escape_text (_("Inputs"), -1);
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "<b>%s</b>", heading);
+  for (guint i = 0; i < mm_node_get_n_inputs (node); i++)
+    {
+      MmNode *input = mm_node_get_input (node, i);
+      g_autofree char *name = mm_node_display_name (input);
+      g_autofree char *e_name = g_markup_escape_text (name, -1);
+      g_autofree char *lo = NULL, *hi = NULL, *mean = NULL, *line = NULL, *e_line = NULL;
+      MmTensorStats st;
+      gsize n_inf;
+
+      if (!mm_node_has_value (input))
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      mm_tensor_stats (mm_node_get_value (input), &st);
+      n_inf = st.n_pos_inf + st.n_neg_inf;
+      lo = g_strdup_printf ("%.4g", st.min);
+      hi = g_strdup_printf ("%.4g", st.max);
+      mean = g_strdup_printf ("%.4g", st.mean);
+      line = g_strdup_printf (_("min %s · max %s · mean %s · NaN %zu · ∞ %zu"),
+                              lo, hi, mean, (gsize) st.n_nan, n_inf);
+      e_line = g_markup_escape_text (line, -1);
+      if (mm_tensor_stats_is_finite (&st))
+        g_string_append_printf (s, "\n<b>%u. %s</b>\n    %s", i + 1, e_name, e_line);
+      else
+        g_string_append_printf (s, "\n<b>%u. %s</b>\n    <span foreground=\"#c01c28\">%s</span>",
+                                i + 1, e_name, e_line);
+    }
+  return g_string_free (s, FALSE);
+}
 
 char *
 mm_node_display_name (MmNode *node)
@@ -55,6 +95,8 @@ mm_node_inspector_set_node (MmNodeInspector *self,
       gtk_label_set_text (GTK_LABEL (self->subtitle_label),
                           _("Click a box in the graph to see its value and its gradient."));
       gtk_widget_set_visible (self->rules_label, FALSE);
+      gtk_widget_set_visible (self->inputs_label, FALSE);
+      gtk_label_set_text (GTK_LABEL (self->inputs_label), "");
       gtk_widget_set_visible (self->value_heading, FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->value_view), FALSE);
       gtk_widget_set_visible (self->gradient_heading, FALSE);
@@ -104,6 +146,13 @@ mm_node_inspector_set_node (MmNodeInspector *self,
   gtk_widget_set_visible (self->value_heading, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->value_view), TRUE);
   mm_tensor_view_set_tensor (self->value_view, value);
+  {
+    /* Once the node is computed its inputs are too. */
+    g_autofree char *inputs = value != NULL && mm_node_get_n_inputs (node) > 0 ? inputs_markup (node) : NULL;
+
+    gtk_label_set_markup (GTK_LABEL (self->inputs_label), inputs ? inputs : "");
+    gtk_widget_set_visible (self->inputs_label, inputs != NULL);
+  }
 
   heading = g_strdup_printf (_("Gradient ∂L/∂%s"), name);
   gtk_label_set_text (GTK_LABEL (self->gradient_heading), heading);
@@ -149,6 +198,7 @@ mm_node_inspector_get_text (MmNodeInspector *self)
                     gtk_label_get_text (GTK_LABEL (self->rules_label)),
                     gtk_label_get_text (GTK_LABEL (self->value_heading)),
                     value,
+                    gtk_label_get_text (GTK_LABEL (self->inputs_label)),
                     gtk_label_get_text (GTK_LABEL (self->gradient_heading)),
                     gtk_label_get_text (GTK_LABEL (self->gradient_note)),
                     gradient,
@@ -183,6 +233,7 @@ mm_node_inspector_class_init (MmNodeInspectorClass *klass)
   BIND (rules_label);
   BIND (value_heading);
   BIND (value_view);
+  BIND (inputs_label);
   BIND (gradient_heading);
   BIND (gradient_note);
   BIND (gradient_view);

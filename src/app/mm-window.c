@@ -495,12 +495,34 @@ data_changed (MmWindow *self)
   update_data_views (self, TRUE);
 }
 
+/* Training diverged: the graph page opens on the step that did, at the
+ * first node that is not finite (mm-trace.h). */
+static void
+show_divergence (MmWindow *self)
+{
+  MmTrainer *trainer = mm_session_get_trainer (self->session);
+  g_autoptr(MmDivergence) d = trainer ? mm_trainer_dup_divergence (trainer) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (d == NULL)
+    return;
+  if (!mm_graph_page_show_divergence (MM_GRAPH_PAGE (self->graph_page), d,
+                                      mm_session_get_step_offset (self->session), NULL, &error))
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  gtk_stack_set_visible_child_name (GTK_STACK (self->view_stack), "graph");
+}
+
 static void
 handle_record (MmWindow              *self,
                const MmTrainerRecord *r)
 {
   if (r->kind == MM_RECORD_STATE && (r->state == MM_TRAINER_DIVERGED || r->state == MM_TRAINER_FAILED))
     show_toast (self, r->message);
+  if (r->kind == MM_RECORD_STATE && r->state == MM_TRAINER_DIVERGED)
+    show_divergence (self);
   /* The confusion matrix counts the whole test set: after each epoch, and
    * when training pauses or ends. */
   if (r->kind == MM_RECORD_EPOCH || (r->kind == MM_RECORD_STATE && r->state != MM_TRAINER_RUNNING))
