@@ -902,6 +902,16 @@ mm_session_settings_changed (MmSession *self)
 }
 
 static void
+free_pair (gpointer data)
+{
+  MmDataset **pair = data;
+
+  g_clear_pointer (&pair[0], mm_dataset_unref);
+  g_clear_pointer (&pair[1], mm_dataset_unref);
+  g_free (pair);
+}
+
+static void
 load_data_thread (GTask        *task,
                   gpointer      source,
                   gpointer      task_data,
@@ -941,7 +951,10 @@ load_data_thread (GTask        *task,
         goto fail;
       break;
     }
-  g_task_return_pointer (task, pair, NULL);
+  /* Freed by the task when nobody takes it: a load whose request was
+   * replaced (another data set chosen meanwhile) is cancelled, and its
+   * data sets (220 MB for Fashion-MNIST) must not stay behind. */
+  g_task_return_pointer (task, pair, free_pair);
   return;
 
 fail:
