@@ -1556,12 +1556,15 @@ test_script_sequences (void)
   g_assert_no_error (error);
   assert_has (s, "nn.Embedding(23, 16),");
   assert_has (s, "PositionalEncoding(16, max_len=40),");
-  assert_has (s, "CausalEncoderLayer(16, 2, dim_feedforward=24, dropout=0.0, activation=\"relu\", batch_first=True, "
-                 "norm_first=True),");
+  assert_has (s, "        # 2: TransformerBlock(16, 2, 24, 1)\n"
+                 "        CausalEncoderLayer(16, 2, dim_feedforward=24, dropout=0.0,\n"
+                 "                           activation=\"relu\", batch_first=True, norm_first=True),\n");
   assert_has (s, "SelfAttention(16, 4, causal=True),");
   assert_has (s, "nn.LayerNorm(16),");
-  assert_has (s, "nn.TransformerEncoderLayer(16, 4, dim_feedforward=64, dropout=0.0, activation=\"relu\", "
-                 "batch_first=True, norm_first=True),");
+  assert_has (s, "        # 5: TransformerBlock(16, 4)\n"
+                 "        nn.TransformerEncoderLayer(16, 4, dim_feedforward=64, dropout=0.0,\n"
+                 "                                   activation=\"relu\", batch_first=True, norm_first=True),\n"
+                 "        LSTM(16, 12, num_layers=2, batch_first=True),  ");
   assert_has (s, "LSTM(16, 12, num_layers=2, batch_first=True),");
   assert_has (s, "RNN(12, 10, batch_first=True),");
   assert_has (s, "# 7: Dropout(0.2)");
@@ -1921,6 +1924,75 @@ test_torch_sequence_round_trip (void)
         if (fabsf (a->data[k] - b->data[k]) > 1e-4f * MAX (1.0f, fabsf (a->data[k])))
           g_error ("%s[%" G_GSIZE_FORMAT "]: ours %.9g, PyTorch's %.9g", pname, k, a->data[k], b->data[k]);
     }
+}
+
+/* The script writes the text the app writes from the same weights: the same
+ * prompt, the same draws from the app's generator. */
+static void
+test_torch_sequence_sample (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(SeqCase) c = { 0 };
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmParams) weights = NULL;
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+  struct {
+    const char *prompt;       /* NULL: the first line of the first training window */
+    const char *temperature;
+  } cases[] = { { NULL, "0.8" }, { "the café ", "0" }, { "gull", "1.5" } };
+
+  if (skip_without_torch ())
+    return;
+  text_case (&c, "text-sample", "Embedding(V, 12); PositionalEncoding(12); TransformerBlock(12, 3, 16, 1); "
+                                "Linear(12, V)", 16);
+  seq_export (&c);
+  model = mm_module_parse (c.project->network, &error);
+  weights = mm_params_load_safetensors (c.weights, NULL, &error);
+  g_assert_no_error (error);
+  sequence_data (&c.seq, c.project->seed, &train, &test);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *prompt = NULL;
+      g_autofree char *ours = NULL;
+      g_autofree char *want = NULL;
+      double t = g_ascii_strtod (cases[i].temperature, NULL);
+      g_auto(Run) r = { 0 };
+
+      if (cases[i].prompt != NULL)
+        {
+          prompt = g_strdup (cases[i].prompt);
+          r = RUN (PYTHON, c.script, "--steps", "0", "--sample", "50", "--temperature", cases[i].temperature,
+                   "--prompt", prompt);
+        }
+      else
+        {
+          /* What myml-train takes: the first training window up to its line end. */
+          GString *p = g_string_new (NULL);
+          const float *ids = mm_dataset_get_sample (train, 0);
+          for (gsize k = 0; k < 16; k++)
+            {
+              const char *ch = mm_dataset_get_class_name (train, (guint) ids[k]);
+              if (g_str_equal (ch, "\n"))
+                break;
+              g_string_append (p, ch);
+            }
+          prompt = g_string_free (p, FALSE);
+          r = RUN (PYTHON, c.script, "--steps", "0", "--sample", "50", "--temperature", cases[i].temperature);
+        }
+      if (r.status != 0)
+        g_error ("%s --sample failed (%d): %s", c.script, r.status, r.err);
+      ours = mm_text_sample (model, weights, train, prompt, 50, t, c.project->seed, 16, &error);
+      g_assert_no_error (error);
+      want = g_strdup_printf ("sample (temperature %s):\n%s%s\n", cases[i].temperature, prompt, ours);
+      g_assert_true (g_str_has_suffix (r.out, want));
+    }
+  /* A character the text does not have is named. */
+  {
+    g_auto(Run) r = RUN (PYTHON, c.script, "--steps", "0", "--sample", "5", "--prompt", "Q");
+    g_assert_cmpint (r.status, ==, 1);
+    g_assert_nonnull (strstr (r.err, "The prompt's character 'Q' is not in the text's 23 characters"));
+  }
 }
 
 /* ---- myml-train --export-pytorch / --import-pytorch ------------------------------ */
@@ -2303,6 +2375,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/torch/sequence-forward", test_torch_sequence_forward);
   g_test_add_func ("/export/torch/sequence-steps", test_torch_sequence_steps);
   g_test_add_func ("/export/torch/sequence-round-trip", test_torch_sequence_round_trip);
+  g_test_add_func ("/export/torch/sequence-sample", test_torch_sequence_sample);
   g_test_add_func ("/export/cli/options", test_cli);
   g_test_add_func ("/export/cli/project", test_cli_project);
   g_test_add_func ("/export/cli/torch", test_cli_torch);

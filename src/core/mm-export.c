@@ -356,7 +356,7 @@ layer_code (MmModule *layer,
         if (causal)
           net->needs_causal_block = net->needs_causal_mask = TRUE;
         return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", dim_feedforward=%" G_GSIZE_FORMAT
-                                ", dropout=0.0, activation=\"relu\", batch_first=True, norm_first=True)",
+                                ", dropout=0.0,\nactivation=\"relu\", batch_first=True, norm_first=True)",
                                 causal ? "CausalEncoderLayer" : "nn.TransformerEncoderLayer", a, heads, b);
       }
   }
@@ -674,6 +674,18 @@ static const char py_app_random[] =
   "    return torch.tensor(order, dtype=torch.int64)\n"
   "\n"
   "\n"
+  "class AppRandom:\n"
+  "    \"\"\"The app's generator as a stream of numbers in [0, 1), started from a seed\n"
+  "    and a stream number.\"\"\"\n"
+  "\n"
+  "    def __init__(self, seed, stream):\n"
+  "        self.state = app_mix(((seed << 32) ^ app_mix((stream + GOLDEN) & MASK64)) & MASK64)\n"
+  "\n"
+  "    def uniform(self):\n"
+  "        self.state = (self.state + GOLDEN) & MASK64\n"
+  "        return (app_mix(self.state) >> 11) / 9007199254740992.0\n"
+  "\n"
+  "\n"
   "def app_order(n, seed, epoch):\n"
   "    \"\"\"The order in which the app visits n training samples in an epoch.\"\"\"\n"
   "    return app_permutation(n, seed, epoch + 1)\n"
@@ -725,6 +737,66 @@ static const char py_app_random[] =
   "            layer.step = step\n"
   "\n\n";
 
+/* Text: sampling from the trained model, as myml-train --sample does. */
+static const char py_sample[] =
+  "# ---- Samples: text written by the model (myml-train --sample) --------------\n"
+  "\n"
+  "def first_line(window):\n"
+  "    \"\"\"The characters of a window of ids up to its first line end: the prompt\n"
+  "    when none is given.\"\"\"\n"
+  "    _, vocab = read_text()\n"
+  "    return \"\".join(vocab[int(i)] for i in window).split(\"\\n\")[0]\n"
+  "\n"
+  "\n"
+  "def sample(model, prompt, n, temperature):\n"
+  "    \"\"\"n characters from the model after the prompt. The model reads the last\n"
+  "    SEQ_LEN characters, and the next one is drawn from softmax(scores / temperature)\n"
+  "    of its last time step (temperature 0: the likeliest one) with the app's random\n"
+  "    numbers from SEED, so that the app writes the same text from the same weights.\"\"\"\n"
+  "    _, vocab = read_text()\n"
+  "    index = {c: i for i, c in enumerate(vocab)}\n"
+  "    if not prompt:\n"
+  "        raise SystemExit(\"The prompt must be some text\")\n"
+  "    for c in prompt:\n"
+  "        if c not in index:\n"
+  "            raise SystemExit(f\"The prompt's character {c!r} is not in the text's {len(vocab)} characters\")\n"
+  "    ids = [index[c] for c in prompt]\n"
+  "    rng = AppRandom(SEED, 0x5A3B1E)\n"
+  "    model.eval()\n"
+  "    written = []\n"
+  "    with torch.no_grad():\n"
+  "        for _ in range(n):\n"
+  "            scores = model(torch.tensor([ids[-SEQ_LEN:]], dtype=IDS))[0, -1].tolist()\n"
+  "            best = max(range(len(scores)), key=lambda c: scores[c])\n"
+  "            if temperature > 0:\n"
+  "                weights = [math.exp((s - scores[best]) / temperature) for s in scores]\n"
+  "                total = 0.0\n"
+  "                for w in weights:  # summed in order, as the app does\n"
+  "                    total += w\n"
+  "                u, cumulative = rng.uniform() * total, 0.0\n"
+  "                for c, w in enumerate(weights):\n"
+  "                    cumulative += w\n"
+  "                    if u < cumulative:\n"
+  "                        best = c\n"
+  "                        break\n"
+  "            ids.append(best)\n"
+  "            written.append(vocab[best])\n"
+  "    return \"\".join(written)\n"
+  "\n\n";
+
+static const char py_sample_arguments[] =
+  "    parser.add_argument(\"--sample\", type=int, metavar=\"N\",\n"
+  "                        help=\"after training, write N characters sampled from the model\")\n"
+  "    parser.add_argument(\"--prompt\", help=\"the characters the sample starts from (default: the text's first line)\")\n"
+  "    parser.add_argument(\"--temperature\", type=float, default=0.8,\n"
+  "                        help=\"sampling temperature (default 0.8; 0 always takes the likeliest character)\")\n";
+
+static const char py_sample_run[] =
+  "    if args.sample:\n"
+  "        prompt = args.prompt if args.prompt is not None else first_line(x_train[0])\n"
+  "        text = sample(model, prompt, args.sample, args.temperature)\n"
+  "        print(f\"sample (temperature {args.temperature:g}):\\n{prompt}{text}\")\n";
+
 static const char py_train[] =
   "# ---- Live views: loss and accuracy on a whole set ---------------------------\n"
   "\n"
@@ -754,6 +826,9 @@ static const char py_train[] =
   "    parser.add_argument(\"--log-steps\", metavar=\"FILE\", help=\"write every step's losses to a CSV file\")\n"
   "    parser.add_argument(\"--predict\", metavar=\"FILE\",\n"
   "                        help=\"write the trained network's outputs for the test set to a .npy file\")\n"
+  ;
+
+static const char py_train_run[] =
   "    args = parser.parse_args()\n"
   "\n"
   "    torch.manual_seed(SEED)\n"
@@ -830,6 +905,9 @@ static const char py_train[] =
   "        model.eval()\n"
   "        with torch.no_grad():\n"
   "            np.save(args.predict, model(x_test if x_test is not None else x_train).numpy())\n"
+  ;
+
+static const char py_train_end[] =
   "\n"
   "\n"
   "if __name__ == \"__main__\":\n"
@@ -1115,17 +1193,6 @@ static const char py_text[] =
   "\n\n";
 
 static const char py_brackets[] =
-  "class AppRandom:\n"
-  "    \"\"\"The app's generator (SplitMix64) as a stream of numbers in [0, 1).\"\"\"\n"
-  "\n"
-  "    def __init__(self, seed, stream):\n"
-  "        self.state = app_mix(((seed << 32) ^ app_mix((stream + GOLDEN) & MASK64)) & MASK64)\n"
-  "\n"
-  "    def uniform(self):\n"
-  "        self.state = (self.state + GOLDEN) & MASK64\n"
-  "        return (app_mix(self.state) >> 11) / 9007199254740992.0\n"
-  "\n"
-  "\n"
   "def balanced(brackets):\n"
   "    \"\"\"Whether no prefix closes more brackets than it opened, and all are closed.\"\"\"\n"
   "    depth = 0\n"
@@ -1243,8 +1310,11 @@ write_model (GString         *s,
   if (net->needs_causal_block)
     g_string_append (s, py_causal_block);
 
+  /* The comments line up after the layers; a layer written over several
+   * lines (a transformer block's many settings) has its comment above it. */
   for (guint i = 0; i < net->layers->len; i++)
-    width = MAX (width, strlen (g_array_index (net->layers, Layer, i).code));
+    if (strchr (g_array_index (net->layers, Layer, i).code, '\n') == NULL)
+      width = MAX (width, strlen (g_array_index (net->layers, Layer, i).code));
   line (s, "def build_model():");
   line (s, "    return nn.Sequential(");
   for (guint i = 0; i < net->layers->len; i++)
@@ -1252,7 +1322,18 @@ write_model (GString         *s,
       const Layer *l = &g_array_index (net->layers, Layer, i);
       g_autofree char *text = py_comment_text (l->text);
       g_autofree char *code = g_strconcat (l->code, ",", NULL);
-      line (s, "        %-*s  # %u: %s", (int) width + 1, code, i, text);
+      if (strchr (code, '\n') != NULL)
+        {
+          /* Continuation lines start under the first argument. */
+          int indent = 8 + (int) (strchr (code, '(') - code) + 1;
+          g_auto(GStrv) parts = g_strsplit (code, "\n", -1);
+          line (s, "        # %u: %s", i, text);
+          line (s, "        %s", parts[0]);
+          for (guint k = 1; parts[k]; k++)
+            line (s, "%*s%s", indent, "", parts[k]);
+        }
+      else
+        line (s, "        %-*s  # %u: %s", (int) width + 1, code, i, text);
     }
   line (s, "    )");
   line (s, "%s", "");
@@ -1492,6 +1573,7 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
                                    GError               **error)
 {
   MmExportOptions defaults;
+  gboolean text;
   g_autoptr(MmModule) model = NULL;
   g_autoptr(GError) local = NULL;
   g_auto(Network) net = { NULL };
@@ -1520,6 +1602,7 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
     }
   if (options->sequences != NULL && !check_sequences (options->sequences, error))
     return NULL;
+  text = options->sequences != NULL && options->sequences->kind == MM_EXPORT_SEQUENCES_TEXT;
   if (options->sequences == NULL && (guint) project->data > MM_PROJECT_DATA_IDX_DIR)
     {
       g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
@@ -1562,7 +1645,7 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
     write_data (s, project, options, prefix, &net);
   write_model (s, project, &net);
   g_string_append (s, py_safetensors);
-  write_loss (s, project, options->sequences != NULL && options->sequences->kind == MM_EXPORT_SEQUENCES_TEXT);
+  write_loss (s, project, text);
   write_penalty (s, project, model);
   if (!write_optimizer (s, &project->optimizer, options->schedule, error))
     {
@@ -1570,7 +1653,15 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
       return NULL;
     }
   g_string_append (s, py_app_random);
+  if (text)
+    g_string_append (s, py_sample);
   g_string_append (s, py_train);
+  if (text)
+    g_string_append (s, py_sample_arguments);
+  g_string_append (s, py_train_run);
+  if (text)
+    g_string_append (s, py_sample_run);
+  g_string_append (s, py_train_end);
   return g_string_free (s, FALSE);
 }
 
