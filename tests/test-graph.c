@@ -1325,6 +1325,19 @@ test_page_network (void)
       }
     mm_backprop_stepper_seek (stepper, 0);
 
+    /* One layer opened by a click on its box. */
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (mm_graph_view_get_layout (view),
+                                               mm_graph_layout_find_group (mm_graph_view_get_layout (view), "2."));
+      double x, y;
+
+      mm_graph_view_graph_to_widget (view, b->x + b->width / 2, b->y + b->height / 2, &x, &y);
+      g_assert_true (mm_graph_view_click_group (view, x, y));
+      g_assert_cmpint (mm_graph_layout_find_frame (mm_graph_view_get_layout (view), "2."), >=, 0);
+      mm_graph_view_zoom_to_fit (view);
+      save_png (GTK_WIDGET (page), "graph-page-one-open.png");
+    }
+
     /* Open everything: the layers become frames around their nodes. */
     mm_graph_view_set_all_expanded (view, TRUE);
     layout = mm_graph_view_get_layout (view);
