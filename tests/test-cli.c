@@ -247,7 +247,6 @@ test_text_refusals (void)
       "--sample: The prompt's character '@' is not in the text's 54 characters", 1 },
     { { "--data", "spiral", "--epochs", "1", "--sample", "5", "--quiet" },
       "--sample: only a model of a text (--data text) can write text", 1 },
-    { { "--data", "text", "--export-pytorch", "x.py" }, "--export-pytorch does not know the sequence data sets", 2 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
