@@ -147,7 +147,8 @@ test_cost_table (void)
   }
   /* TensorDot's speed is its operations over its time. */
   {
-    guint r = strcmp (mm_cost_view_dup_cell (view, 0, MM_COST_COLUMN_NAME), "TensorDot") == 0 ? 0 : 1;
+    g_autofree char *first = mm_cost_view_dup_cell (view, 0, MM_COST_COLUMN_NAME);
+    guint r = strcmp (first, "TensorDot") == 0 ? 0 : 1;
     g_autofree char *ms = mm_cost_view_dup_cell (view, r, MM_COST_COLUMN_MS);
     g_autofree char *gflops = mm_cost_view_dup_cell (view, r, MM_COST_COLUMN_GFLOPS);
     g_autofree char *want = g_strdup_printf ("%.2f", 2e6 / mm_cost_row_seconds (td) * 1e-9);
