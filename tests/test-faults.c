@@ -456,6 +456,44 @@ test_huge_batch (void)
   mm_trainer_free (t);
 }
 
+/* lr 10⁶ with tanh: the loss explodes to about 10⁶ and stays finite, so
+ * no NaN ever stops it. The trainer stops after 50 such steps in a row,
+ * names the step, and does not apply it. The bad-lr preset's rate (20, a
+ * hundred times too large but a lesson, not a failure) is not stopped. */
+static void
+test_exploding_loss (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) records = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
+  const MmTrainerRecord *last;
+  guint64 step = 0;
+  MmTrainer *t = spiral_trainer ("Linear(2, 16); Tanh; Linear(16, 16); Tanh; Linear(16, 3)", 1e6, 10, 100, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (run_to_end (t), ==, MM_TRAINER_DIVERGED);
+  mm_trainer_drain (t, records);
+  last = &g_array_index (records, MmTrainerRecord, records->len - 1);
+  g_test_message ("%s", last->message);
+  g_assert_true (g_regex_match_simple ("^Training diverged at step [0-9]+ \\(epoch [0-9]+, batch [0-9]+\\): the loss "
+                                       "exploded from [0-9.]+ to [0-9.e+]+ and stayed there for 50 steps\\. "
+                                       "Try a smaller learning rate\\.$", last->message, 0, 0));
+  g_assert_cmpint (sscanf (last->message, "Training diverged at step %" G_GUINT64_FORMAT, &step), ==, 1);
+  /* The step that said so was not applied: the history ends just before it. */
+  g_assert_cmpuint (mm_trainer_get_history (t, 0, points), ==, step - 1);
+  g_assert_cmpfloat (g_array_index (points, MmStepPoint, points->len - 1).loss, >, 1e3);
+  {
+    g_autoptr(MmParams) snap = mm_trainer_snapshot_params (t);
+    g_assert_true (mm_params_all_finite (snap, NULL));
+  }
+  mm_trainer_free (t);
+
+  t = spiral_trainer ("Linear(2, 16); Tanh; Linear(16, 16); Tanh; Linear(16, 3)", 20.0, 10, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_to_end (t), ==, MM_TRAINER_FINISHED);
+  mm_trainer_free (t);
+}
+
 /* ---- Data sets ------------------------------------------------------------------------------- */
 
 static void
@@ -578,6 +616,30 @@ test_cli_faults (void)
                                          "the (loss became (NaN|infinite)|gradient of .*|parameter .* became NaN "
                                          "or infinite)\\. Try a smaller learning rate\\.\n", r.err, 0, 0));
   }
+  {
+    /* With tanh the loss stays finite, at about 10⁶. */
+    g_auto(Run) r = { 0 };
+    g_assert_true (run_cli (&r, (const char *[]) { "--data", "spiral", "--quiet", "--epochs", "50", "--model",
+                                                   "Linear(2, 16); Tanh; Linear(16, 16); Tanh; Linear(16, 3)",
+                                                   "--lr", "1e6", NULL }));
+    g_assert_true (WIFEXITED (r.status));
+    g_assert_cmpint (WEXITSTATUS (r.status), ==, 1);
+    g_assert_true (g_regex_match_simple ("myml-train: Training diverged at step [0-9]+ \\(epoch [0-9]+, batch [0-9]+\\): "
+                                         "the loss exploded from .* and stayed there for 50 steps\\. "
+                                         "Try a smaller learning rate\\.\n", r.err, 0, 0));
+  }
+  {
+    /* With tanh the loss stays finite, at about 10⁶. */
+    g_auto(Run) r = { 0 };
+    g_assert_true (run_cli (&r, (const char *[]) { "--data", "spiral", "--quiet", "--epochs", "50", "--model",
+                                                   "Linear(2, 16); Tanh; Linear(16, 16); Tanh; Linear(16, 3)",
+                                                   "--lr", "1e6", NULL }));
+    g_assert_true (WIFEXITED (r.status));
+    g_assert_cmpint (WEXITSTATUS (r.status), ==, 1);
+    g_assert_true (g_regex_match_simple ("myml-train: Training diverged at step [0-9]+ \\(epoch [0-9]+, batch [0-9]+\\): "
+                                         "the loss exploded from .* and stayed there for 50 steps\\. "
+                                         "Try a smaller learning rate\\.\n", r.err, 0, 0));
+  }
   g_assert_true (g_file_set_contents (one, "x,y,label\n1,2,0\n3,4,0\n5,6,0\n", -1, NULL));
   g_assert_true (g_file_set_contents (header, "x,y,label\n", -1, NULL));
   g_assert_true (g_file_set_contents (empty, "", -1, NULL));
@@ -623,6 +685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/size/huge-model", test_huge_model);
   g_test_add_func ("/faults/size/budget-edge", test_budget_edge);
   g_test_add_func ("/faults/size/huge-batch", test_huge_batch);
+  g_test_add_func ("/faults/exploding-loss", test_exploding_loss);
   g_test_add_func ("/faults/data/csv", test_csv_faults);
   g_test_add_func ("/faults/cli", test_cli_faults);
   status = g_test_run ();

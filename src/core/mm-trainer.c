@@ -675,6 +675,9 @@ mm_trainer_dup_divergence (MmTrainer *t)
   return d;
 }
 
+/* Steps in a row with an exploded loss that count as divergence. */
+#define EXPLODED_STEPS 50u
+
 static gpointer
 worker (gpointer data)
 {
@@ -687,6 +690,8 @@ worker (gpointer data)
   guint64 step = 0;
   MmTrainerState end_state = MM_TRAINER_FINISHED;
   char message[256] = "";
+  double first_loss = NAN;    /* of this run's first step: the scale of "exploded" */
+  guint exploded_steps = 0;   /* in a row */
 
   mm_set_num_threads (t->config.threads);
 
@@ -789,6 +794,27 @@ worker (gpointer data)
                           "the gradient of %s became NaN or infinite. Try a smaller learning rate.",
                           step + 1, epoch + 1, batch + 1, bad);
               keep_divergence (t, info, x, y, step + 1, epoch, batch + 1, bad, FALSE, message);
+              break;
+            }
+          /* A loss can also explode and stay finite: with tanh or a
+           * stable cross-entropy, lr 10⁶ gives losses of 10⁶ for ever and
+           * nothing is learnt. Ten thousand times the first step's loss
+           * (and at least 1000) is far beyond what a too-large but usable
+           * rate does (the bad-lr preset peaks near 300 times); held for
+           * EXPLODED_STEPS steps in a row, it is not a passing spike (and a
+           * run on its way to NaN gets there first, for the tracer). Stop
+           * and say so, before this step's update. */
+          if (isnan (first_loss))
+            first_loss = loss;
+          exploded_steps = loss > MAX (1e4 * first_loss, 1e3) ? exploded_steps + 1 : 0;
+          if (exploded_steps >= EXPLODED_STEPS)
+            {
+              end_state = MM_TRAINER_DIVERGED;
+              g_snprintf (message, sizeof message,
+                          "Training diverged at step %" G_GUINT64_FORMAT " (epoch %u, batch %" G_GSIZE_FORMAT "): "
+                          "the loss exploded from %.3g to %.3g and stayed there for %u steps. "
+                          "Try a smaller learning rate.",
+                          step + 1, epoch + 1, batch + 1, first_loss, loss, EXPLODED_STEPS);
               break;
             }
           mm_step_info_release_graph (info);
