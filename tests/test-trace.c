@@ -256,6 +256,7 @@ test_trainer_diverges (void)
   config.epochs = 1000;
   t = mm_trainer_new (&config, &error);
   g_assert_no_error (error);
+  mm_trainer_config_clear (&config);
   g_assert_null (mm_trainer_dup_divergence (t));
   mm_trainer_start (t);
   mm_trainer_wait (t);
@@ -301,6 +302,53 @@ test_trainer_diverges (void)
   g_assert_true (mm_tensor_all_finite (d->x));
 }
 
+/* Tanh and a stable cross-entropy at lr 10⁶: the loss explodes and stays
+ * finite, and the trainer calls it divergence all the same. The step is
+ * kept, and the tracer finds every number of it finite. */
+static void
+test_trainer_exploded (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmDataset) data = mm_dataset_new_toy (MM_TOY_SPIRAL, 150, 0.05, 3, 7, &error);
+  g_autoptr(MmLoss) ce = mm_loss_cross_entropy_new (0.0, NULL);
+  g_autoptr(MmDivergence) d = NULL;
+  MmTrainerConfig config;
+  MmTraceResult r;
+  MmTrainer *t;
+
+  g_assert_no_error (error);
+  mm_trainer_config_init (&config);
+  config.model = mm_module_parse ("Linear(2, 16); Tanh; Linear(16, 3)", &error);
+  g_assert_no_error (error);
+  config.loss = mm_loss_one_hot_new (ce, 3, NULL);
+  config.train = mm_dataset_ref (data);
+  config.optimizer.lr = 1e6;
+  config.batch_size = 10;
+  config.epochs = 1000;
+  t = mm_trainer_new (&config, &error);
+  g_assert_no_error (error);
+  mm_trainer_config_clear (&config);
+  mm_trainer_start (t);
+  mm_trainer_wait (t);
+  g_assert_cmpint (mm_trainer_get_state (t), ==, MM_TRAINER_DIVERGED);
+  d = mm_trainer_dup_divergence (t);
+  mm_trainer_free (t);
+  g_assert_nonnull (d);
+  g_test_message ("%s", d->message);
+  if (strstr (d->message, "exploded") == NULL)
+    {
+      g_test_skip ("this run reached NaN first");
+      return;
+    }
+  g_assert_nonnull (d->loss);
+  g_assert_true (mm_params_all_finite (d->params, NULL));
+  g_assert_true (mm_trace_nonfinite (d->loss, 0, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (r.kind, ==, MM_TRACE_FINITE);
+  g_assert_cmpuint (r.n_nodes, >, 10);
+  mm_trace_result_clear (&r);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -313,5 +361,6 @@ main (int    argc,
   g_test_add_func ("/trace/infinite-gradient", test_infinite_gradient);
   g_test_add_func ("/trace/vector-root", test_vector_root);
   g_test_add_func ("/trace/trainer-diverges", test_trainer_diverges);
+  g_test_add_func ("/trace/trainer-exploded", test_trainer_exploded);
   return g_test_run ();
 }

@@ -610,7 +610,12 @@ mm_graph_page_show_divergence (MmGraphPage   *self,
         gtk_widget_remove_tick_callback (GTK_WIDGET (self->view), self->focus_id);
       self->focus_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->view), focus_tick, self, NULL);
     }
-  text = mm_graph_divergence_text (&r, divergence->step + step_offset);
+  /* Every number finite: the trainer stopped for another reason (the loss
+   * exploded and stayed finite), which its own message says best. */
+  if (r.kind == MM_TRACE_FINITE && !divergence->after_update && divergence->message != NULL)
+    text = g_strdup (divergence->message);
+  else
+    text = mm_graph_divergence_text (&r, divergence->step + step_offset);
   gtk_label_set_text (GTK_LABEL (self->banner_label), text);
   gtk_widget_set_visible (self->banner, TRUE);
   if (result != NULL)

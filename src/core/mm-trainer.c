@@ -815,6 +815,7 @@ worker (gpointer data)
                           "the loss exploded from %.3g to %.3g and stayed there for %u steps. "
                           "Try a smaller learning rate.",
                           step + 1, epoch + 1, batch + 1, first_loss, loss, EXPLODED_STEPS);
+              keep_divergence (t, info, x, y, step + 1, epoch, batch + 1, NULL, FALSE, message);
               break;
             }
           mm_step_info_release_graph (info);
