@@ -28,6 +28,12 @@ struct _MmLayerRow {
   GtkWidget *padding_spin;
   GtkWidget *dilation_box;
   GtkWidget *dilation_spin;
+  GtkWidget *heads_box;
+  GtkWidget *heads_spin;
+  GtkWidget *layers_box;
+  GtkWidget *layers_spin;
+  GtkWidget *causal_box;
+  GtkWidget *causal_check;
   GtkWidget *up_button;
   GtkWidget *down_button;
   GtkWidget *remove_button;
@@ -63,6 +69,14 @@ setting_changed (GtkSpinButton *spin,
 
   if (!self->updating)
     mm_session_set_layer_setting (self->session, self->index, setting, gtk_spin_button_get_value (spin));
+}
+
+static void
+causal_toggled (MmLayerRow *self)
+{
+  if (!self->updating)
+    mm_session_set_layer_setting (self->session, self->index, MM_LAYER_SETTING_CAUSAL,
+                                  gtk_check_button_get_active (GTK_CHECK_BUTTON (self->causal_check)));
 }
 
 /* Shows @value in @spin without reporting it back as a change. */
@@ -176,6 +190,12 @@ mm_layer_row_class_init (MmLayerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, padding_spin);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, dilation_box);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, dilation_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, heads_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, heads_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, layers_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, layers_spin);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, causal_box);
+  gtk_widget_class_bind_template_child (widget_class, MmLayerRow, causal_check);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, up_button);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, down_button);
   gtk_widget_class_bind_template_child (widget_class, MmLayerRow, remove_button);
@@ -203,6 +223,8 @@ mm_layer_row_init (MmLayerRow *self)
       { self->stride_spin, MM_LAYER_SETTING_STRIDE },
       { self->padding_spin, MM_LAYER_SETTING_PADDING },
       { self->dilation_spin, MM_LAYER_SETTING_DILATION },
+      { self->heads_spin, MM_LAYER_SETTING_HEADS },
+      { self->layers_spin, MM_LAYER_SETTING_LAYERS },
     };
     for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
       {
@@ -215,6 +237,9 @@ mm_layer_row_init (MmLayerRow *self)
   for (GtkWidget *child = gtk_widget_get_first_child (self->settings_box); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     gtk_widget_set_focusable (child, FALSE);
+  g_signal_connect_swapped (self->causal_check, "notify::active", G_CALLBACK (causal_toggled), self);
+  gtk_adjustment_set_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->layers_spin)),
+                            MM_SESSION_MAX_RNN_LAYERS);
   g_signal_connect_swapped (self->up_button, "clicked", G_CALLBACK (up_clicked), self);
   g_signal_connect_swapped (self->down_button, "clicked", G_CALLBACK (down_clicked), self);
   g_signal_connect_swapped (self->remove_button, "clicked", G_CALLBACK (remove_clicked), self);
@@ -303,6 +328,30 @@ mm_layer_row_update (MmLayerRow *self,
     case MM_LAYER_BATCH_NORM:
       title = g_strdup ("BatchNorm");
       break;
+    case MM_LAYER_EMBEDDING:
+      title = g_strdup ("Embedding");
+      break;
+    case MM_LAYER_RNN:
+      title = g_strdup ("RNN");
+      break;
+    case MM_LAYER_LSTM:
+      title = g_strdup ("LSTM");
+      break;
+    case MM_LAYER_LAST:
+      title = g_strdup (_("Last time step"));
+      break;
+    case MM_LAYER_LAYER_NORM:
+      title = g_strdup ("LayerNorm");
+      break;
+    case MM_LAYER_ATTENTION:
+      title = g_strdup (_("Attention"));
+      break;
+    case MM_LAYER_POSITIONAL:
+      title = g_strdup (_("Positional encoding"));
+      break;
+    case MM_LAYER_TRANSFORMER:
+      title = g_strdup (_("Transformer block"));
+      break;
     case MM_LAYER_ACTIVATION:
     default:
       title = g_strdup (mm_op_kind_name (spec->op));
@@ -315,24 +364,51 @@ mm_layer_row_update (MmLayerRow *self,
       title = g_strdup (check->title);
     }
   gtk_label_set_label (GTK_LABEL (self->title_label), title);
-  gtk_widget_set_visible (self->units_spin, spec->kind == MM_LAYER_LINEAR);
+  {
+    /* One spin button for the size each kind has: Linear's outputs, the
+     * vectors of an Embedding, a recurrent layer's hidden state, the MLP
+     * inside a transformer block. */
+    gboolean sized = spec->kind == MM_LAYER_LINEAR || spec->kind == MM_LAYER_EMBEDDING || spec->kind == MM_LAYER_RNN
+                     || spec->kind == MM_LAYER_LSTM || spec->kind == MM_LAYER_TRANSFORMER;
+    const char *tip = spec->kind == MM_LAYER_EMBEDDING ? _("Size of the vector each symbol becomes")
+                    : spec->kind == MM_LAYER_RNN || spec->kind == MM_LAYER_LSTM
+                    ? _("Hidden size: the numbers the layer carries from one time step to the next")
+                    : spec->kind == MM_LAYER_TRANSFORMER ? _("Width of the MLP inside the block")
+                    : _("Number of outputs (units) of this layer");
+
+    gtk_widget_set_visible (self->units_spin, sized);
+    gtk_widget_set_tooltip_text (self->units_spin, tip);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->units_spin), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+    if (sized && gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->units_spin)) != (int) spec->units)
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->units_spin), spec->units);
+  }
   gtk_widget_set_visible (self->slope_spin, spec->kind == MM_LAYER_ACTIVATION && spec->op == MM_OP_LEAKY_RELU);
-  if (spec->kind == MM_LAYER_LINEAR &&
-      gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->units_spin)) != (int) spec->units)
-    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->units_spin), spec->units);
   if (spec->op == MM_OP_LEAKY_RELU && gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->slope_spin)) != spec->param)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->slope_spin), spec->param);
   {
     gboolean conv = spec->kind == MM_LAYER_CONV2D;
     gboolean pool = spec->kind == MM_LAYER_MAX_POOL || spec->kind == MM_LAYER_AVG_POOL;
+    gboolean rnn = spec->kind == MM_LAYER_RNN || spec->kind == MM_LAYER_LSTM;
+    gboolean attn = spec->kind == MM_LAYER_ATTENTION || spec->kind == MM_LAYER_TRANSFORMER;
 
     gtk_widget_set_visible (self->filters_spin, conv);
     gtk_widget_set_visible (self->rate_spin, spec->kind == MM_LAYER_DROPOUT);
-    gtk_widget_set_visible (self->settings_box, conv || pool);
+    gtk_widget_set_visible (self->settings_box, conv || pool || rnn || attn);
     show_setting (self->kernel_box, conv || pool);
     show_setting (self->stride_box, conv || pool);
     show_setting (self->padding_box, conv || pool);
     show_setting (self->dilation_box, conv);
+    show_setting (self->heads_box, attn);
+    show_setting (self->layers_box, rnn);
+    show_setting (self->causal_box, attn);
+    if (attn)
+      {
+        show_value (self->heads_spin, spec->heads);
+        if (gtk_check_button_get_active (GTK_CHECK_BUTTON (self->causal_check)) != spec->causal)
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (self->causal_check), spec->causal);
+      }
+    if (rnn)
+      show_value (self->layers_spin, spec->layers);
     if (conv)
       {
         show_value (self->filters_spin, spec->units);

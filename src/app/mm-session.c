@@ -20,6 +20,7 @@ typedef struct {
   guint samples, classes;
   double noise;
   guint32 seed;
+  guint seq_len;
   char *csv_path;
 } DataRequest;
 
@@ -48,6 +49,7 @@ struct _MmSession {
   GCancellable *data_cancellable;
   DataRequest *request;         /* what the data were (or are being) loaded for */
   guint loaded_classes;         /* classes of the data loaded last (0: none yet) */
+  guint symbols;                /* symbols of a text or the brackets (0: numbers) */
 
   MmTrainer *trainer;
   MmTrainerState state;
@@ -143,6 +145,27 @@ layer_spec_init (MmLayerSpec *spec,
     case MM_LAYER_DROPOUT:
       spec->rate = 0.5;
       break;
+    case MM_LAYER_EMBEDDING:
+      spec->units = 32;
+      break;
+    case MM_LAYER_RNN:
+    case MM_LAYER_LSTM:
+      spec->units = 64;
+      spec->layers = 1;
+      break;
+    case MM_LAYER_ATTENTION:
+      /* Causal: a model that predicts the next character must not read it. */
+      spec->heads = 2;
+      spec->causal = TRUE;
+      break;
+    case MM_LAYER_TRANSFORMER:
+      spec->heads = 2;
+      spec->units = 128;    /* four times the 32 of the default Embedding */
+      spec->causal = TRUE;
+      break;
+    case MM_LAYER_LAST:
+    case MM_LAYER_LAYER_NORM:
+    case MM_LAYER_POSITIONAL:
     case MM_LAYER_ACTIVATION:
     case MM_LAYER_FLATTEN:
     case MM_LAYER_IMAGE:
@@ -178,6 +201,12 @@ layer_spec_complete (MmLayerSpec       *dest,
       dest->eps = defaults.eps;
       dest->momentum = defaults.momentum;
     }
+  if (dest->units == 0)
+    dest->units = defaults.units;
+  if (dest->heads == 0)
+    dest->heads = defaults.heads;
+  if (dest->layers == 0)
+    dest->layers = defaults.layers;
 }
 
 char *
@@ -201,6 +230,23 @@ mm_session_layer_title (const MmLayerSpec *spec)
       return g_strdup_printf (_("Dropout, p = %g"), spec->rate);
     case MM_LAYER_BATCH_NORM:
       return g_strdup (_("BatchNorm"));
+    case MM_LAYER_EMBEDDING:
+      return g_strdup_printf (_("Embedding, vectors of %u"), spec->units);
+    case MM_LAYER_RNN:
+      return g_strdup_printf (ngettext ("RNN, %u hidden unit", "RNN, %u hidden units", spec->units), spec->units);
+    case MM_LAYER_LSTM:
+      return g_strdup_printf (ngettext ("LSTM, %u hidden unit", "LSTM, %u hidden units", spec->units), spec->units);
+    case MM_LAYER_LAST:
+      return g_strdup (_("Last time step"));
+    case MM_LAYER_LAYER_NORM:
+      return g_strdup ("LayerNorm");
+    case MM_LAYER_ATTENTION:
+      return g_strdup_printf (ngettext ("Attention, %u head", "Attention, %u heads", spec->heads), spec->heads);
+    case MM_LAYER_POSITIONAL:
+      return g_strdup (_("Positional encoding"));
+    case MM_LAYER_TRANSFORMER:
+      return g_strdup_printf (ngettext ("Transformer block, %u head", "Transformer block, %u heads", spec->heads),
+                              spec->heads);
     case MM_LAYER_ACTIVATION:
     default:
       if (spec->op == MM_OP_LEAKY_RELU)
@@ -265,6 +311,14 @@ mm_session_add_layer_by_name (MmSession  *self,
     { "avgpool2d", MM_LAYER_AVG_POOL },
     { "dropout", MM_LAYER_DROPOUT },
     { "batchnorm", MM_LAYER_BATCH_NORM },
+    { "embedding", MM_LAYER_EMBEDDING },
+    { "rnn", MM_LAYER_RNN },
+    { "lstm", MM_LAYER_LSTM },
+    { "last", MM_LAYER_LAST },
+    { "layernorm", MM_LAYER_LAYER_NORM },
+    { "attention", MM_LAYER_ATTENTION },
+    { "positional", MM_LAYER_POSITIONAL },
+    { "transformer", MM_LAYER_TRANSFORMER },
   };
   MmLayerSpec spec;
   MmOpKind op;
@@ -326,11 +380,18 @@ setting_field (MmLayerSpec    *spec,
 {
   gboolean conv = spec->kind == MM_LAYER_CONV2D;
   gboolean pool = spec->kind == MM_LAYER_MAX_POOL || spec->kind == MM_LAYER_AVG_POOL;
+  gboolean rnn = spec->kind == MM_LAYER_RNN || spec->kind == MM_LAYER_LSTM;
+  gboolean attn = spec->kind == MM_LAYER_ATTENTION || spec->kind == MM_LAYER_TRANSFORMER;
 
   switch (setting)
     {
     case MM_LAYER_SETTING_UNITS:
-      return spec->kind == MM_LAYER_LINEAR || conv ? &spec->units : NULL;
+      return spec->kind == MM_LAYER_LINEAR || conv || rnn || spec->kind == MM_LAYER_EMBEDDING
+             || spec->kind == MM_LAYER_TRANSFORMER ? &spec->units : NULL;
+    case MM_LAYER_SETTING_HEADS:
+      return attn ? &spec->heads : NULL;
+    case MM_LAYER_SETTING_LAYERS:
+      return rnn ? &spec->layers : NULL;
     case MM_LAYER_SETTING_KERNEL:
       return conv || pool ? &spec->kernel : NULL;
     case MM_LAYER_SETTING_STRIDE:
@@ -341,6 +402,7 @@ setting_field (MmLayerSpec    *spec,
       return conv ? &spec->dilation : NULL;
     case MM_LAYER_SETTING_RATE:
     case MM_LAYER_SETTING_SLOPE:
+    case MM_LAYER_SETTING_CAUSAL:
     default:
       return NULL;
     }
@@ -371,6 +433,15 @@ mm_session_set_layer_setting (MmSession      *self,
       model_changed (self);
       return;
     }
+  if (setting == MM_LAYER_SETTING_CAUSAL)
+    {
+      gboolean causal = value != 0.0;
+      if ((spec->kind != MM_LAYER_ATTENTION && spec->kind != MM_LAYER_TRANSFORMER) || spec->causal == causal)
+        return;
+      spec->causal = causal;
+      model_changed (self);
+      return;
+    }
   if (setting == MM_LAYER_SETTING_SLOPE)
     {
       if (spec->kind != MM_LAYER_ACTIVATION || spec->op != MM_OP_LEAKY_RELU || spec->param == (float) value)
@@ -383,9 +454,12 @@ mm_session_set_layer_setting (MmSession      *self,
   field = setting_field (spec, setting);
   /* Padding may be 0; everything else counts something. The core refuses
    * kernels, strides and dilations over 4096 and more than 2²⁰ channels;
-   * bounds here keep the arithmetic of the checks in range. */
+   * bounds here keep the arithmetic of the checks in range. Each stacked
+   * recurrent layer unrolls the whole sequence in the graph: a handful is
+   * what a lesson needs. */
   if (field == NULL || value < (setting == MM_LAYER_SETTING_PADDING ? 0.0 : 1.0)
-      || value > (setting == MM_LAYER_SETTING_UNITS ? 16777216.0 : 4096.0))
+      || value > (setting == MM_LAYER_SETTING_UNITS ? 16777216.0
+                  : setting == MM_LAYER_SETTING_LAYERS ? (double) MM_SESSION_MAX_RNN_LAYERS : 4096.0))
     return;
   if (*field == (guint) value)
     return;
@@ -508,9 +582,54 @@ image_size (const MmLayerSpec  *spec,
  * and, for layers whose form follows from the data, a title that says it.
  * The common mistakes get a sentence for the layer's row that says why and
  * what to do; the core's checks catch the rest. */
+/* A layer for sequences of vectors receives @in: (batch, time, features). */
+static gboolean
+check_sequence (const MmLayerSpec  *spec,
+                const MmShape      *in,
+                guint               symbols,
+                GError            **error)
+{
+  g_autofree char *s = mm_shape_to_string (in);
+
+  if (in->ndim == 3)
+    return TRUE;
+  if (in->ndim == 2 && symbols > 0)
+    g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                 _("This layer reads sequences of vectors (batch, time, features), but receives the symbols' "
+                   "ids, shape %s. Start the network with an Embedding layer, which turns each symbol into a "
+                   "vector."), s);
+  else if (spec->kind == MM_LAYER_LAST)
+    g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                 _("Last keeps the last time step of a sequence (batch, time, features), but this layer "
+                   "receives shape %s. It goes after a recurrent or attention layer."), s);
+  else
+    g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                 _("This layer reads sequences of vectors (batch, time, features), but receives shape %s. "
+                   "It is meant for the text and brackets data sets, after an Embedding layer."), s);
+  return FALSE;
+}
+
+/* Attention splits the width into heads of equal size. */
+static gboolean
+check_heads (const MmLayerSpec  *spec,
+             const MmShape      *in,
+             GError            **error)
+{
+  gsize D = in->dim[2];
+
+  if (spec->heads > 0 && D % spec->heads == 0)
+    return TRUE;
+  g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+               _("The %zu features do not split into %u heads of equal size. Use a number of heads that "
+                 "divides %zu."), D, spec->heads, D);
+  return FALSE;
+}
+
 static MmModule *
 layer_module (const MmLayerSpec  *spec,
               const MmShape      *in,
+              guint               symbols,
+              gboolean            first,
               MmShape            *out,
               char              **title,
               GError            **error)
@@ -521,6 +640,70 @@ layer_module (const MmLayerSpec  *spec,
   *title = NULL;
   switch (spec->kind)
     {
+    case MM_LAYER_EMBEDDING:
+      if (symbols == 0)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("An Embedding layer looks up a vector for each symbol (a character, a bracket), but "
+                         "these data are numbers, not symbols. Use it with the text or brackets data sets."));
+          return NULL;
+        }
+      if (!first)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("An Embedding layer turns the symbols' ids into vectors, so it must be the first "
+                         "layer."));
+          return NULL;
+        }
+      m = mm_module_embedding_new (symbols, spec->units, error);
+      *title = g_strdup_printf (_("Embedding, %u symbols → %u"), symbols, spec->units);
+      break;
+
+    case MM_LAYER_RNN:
+    case MM_LAYER_LSTM:
+      if (!check_sequence (spec, in, symbols, error))
+        return NULL;
+      m = mm_module_rnn_new (spec->kind == MM_LAYER_LSTM, in->dim[2], spec->units, spec->layers, error);
+      if (spec->layers > 1)
+        *title = g_strdup_printf (spec->kind == MM_LAYER_LSTM ? _("LSTM, %u layers") : _("RNN, %u layers"),
+                                  spec->layers);
+      break;
+
+    case MM_LAYER_LAST:
+      if (!check_sequence (spec, in, symbols, error))
+        return NULL;
+      m = mm_module_last_new ();
+      break;
+
+    case MM_LAYER_LAYER_NORM:
+      if (in->ndim < 2)
+        {
+          g_set_error (error, MM_ERROR, MM_ERROR_SHAPE,
+                       _("LayerNorm normalizes the features of each sample or time step, but this layer "
+                         "receives shape %s."), s);
+          return NULL;
+        }
+      m = mm_module_layer_norm_new (in->dim[in->ndim - 1], error);
+      break;
+
+    case MM_LAYER_ATTENTION:
+      if (!check_sequence (spec, in, symbols, error) || !check_heads (spec, in, error))
+        return NULL;
+      m = mm_module_multihead_attention_new (in->dim[2], spec->heads, spec->causal, error);
+      break;
+
+    case MM_LAYER_POSITIONAL:
+      if (!check_sequence (spec, in, symbols, error))
+        return NULL;
+      m = mm_module_positional_encoding_new (in->dim[2], 0, error);
+      break;
+
+    case MM_LAYER_TRANSFORMER:
+      if (!check_sequence (spec, in, symbols, error) || !check_heads (spec, in, error))
+        return NULL;
+      m = mm_module_transformer_block_new (in->dim[2], spec->heads, spec->units, spec->causal, error);
+      break;
+
     case MM_LAYER_LINEAR:
       if (in->ndim >= 4)
         {
@@ -667,6 +850,8 @@ build_model (MmSession *self,
   g_autoptr(GPtrArray) modules = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_module_unref);
   MmShape shape;
   guint n_classes, first_wide_linear = G_MAXUINT, last_linear = G_MAXUINT;
+  guint last_sequence = G_MAXUINT, last_step = G_MAXUINT;
+  gboolean per_step;
   gsize total = 0;
   g_autofree char *problem = NULL;
   gint problem_layer = -1;
@@ -697,6 +882,7 @@ build_model (MmSession *self,
     memcpy (shape.dim + 1, sample->dim, sample->ndim * sizeof (gsize));
   }
   n_classes = mm_dataset_get_n_classes (self->train);
+  per_step = mm_dataset_get_label_shape (self->train)->ndim == 1;
 
   for (guint i = 0; i < self->layers->len; i++)
     {
@@ -708,11 +894,17 @@ build_model (MmSession *self,
 
       if (spec->kind == MM_LAYER_LINEAR)
         {
-          if (shape.ndim > 2 && first_wide_linear == G_MAXUINT)
+          /* A Linear layer on a sequence maps each time step: that is no mistake. */
+          if (shape.ndim > 2 && self->symbols == 0 && first_wide_linear == G_MAXUINT)
             first_wide_linear = i;
           last_linear = i;
         }
-      m = layer_module (spec, &shape, &out, &title, &error);
+      if (spec->kind == MM_LAYER_RNN || spec->kind == MM_LAYER_LSTM || spec->kind == MM_LAYER_ATTENTION ||
+          spec->kind == MM_LAYER_TRANSFORMER)
+        last_sequence = i;
+      if (spec->kind == MM_LAYER_LAST)
+        last_step = i;
+      m = layer_module (spec, &shape, self->symbols, i == 0, &out, &title, &error);
       if (m == NULL)
         {
           /* e.g. a Linear layer too large to make, a kernel larger than the image */
@@ -737,7 +929,26 @@ build_model (MmSession *self,
       g_autofree char *s = mm_shape_to_string (&shape);
       if (self->layers->len == 0)
         problem = g_strdup (_("Add layers to the network: at least one Linear layer with one output per class."));
-      else if (shape.ndim != 2)
+      else if (per_step && shape.ndim != 3)
+        {
+          /* Next-character prediction scores every time step. */
+          problem_layer = last_step != G_MAXUINT ? (gint) last_step : (gint) self->layers->len - 1;
+          if (last_step != G_MAXUINT)
+            problem = g_strdup_printf (_("The network gives shape %s, one row per sample, but these data need "
+                                         "scores at every time step (batch, time, classes). Remove the Last "
+                                         "layer."), s);
+          else
+            problem = g_strdup_printf (_("The network gives shape %s, but these data need scores at every time "
+                                         "step (batch, time, classes). Use an Embedding layer, a recurrent or "
+                                         "attention layer, and a Linear layer with one output per class."), s);
+        }
+      else if (!per_step && shape.ndim == 3 && self->symbols > 0)
+        {
+          problem_layer = last_sequence != G_MAXUINT ? (gint) last_sequence : (gint) self->layers->len - 1;
+          problem = g_strdup_printf (_("The network gives shape %s, scores at every time step, but it must give "
+                                       "one row of scores per sample. Add a Last layer after this layer."), s);
+        }
+      else if (!per_step && shape.ndim != 2)
         {
           /* A Linear layer on (N, H, W) mixes only the last axis: the fix
            * goes before it. Otherwise the scores are missing at the end. */
@@ -749,13 +960,13 @@ build_model (MmSession *self,
             problem = g_strdup_printf (_("The network gives shape %s, but it must give one row of scores per sample. "
                                          "End it with a Flatten layer and a Linear layer with one output per class."), s);
         }
-      else if (shape.dim[1] != n_classes)
+      else if (shape.dim[shape.ndim - 1] != n_classes)
         {
           g_autofree char *name = data_name (self);
           problem_layer = last_linear != G_MAXUINT ? (gint) last_linear : (gint) self->layers->len - 1;
           problem = g_strdup_printf (_("This layer gives %zu outputs, but %s has %u classes: "
                                        "the last Linear layer needs one output per class."),
-                                     shape.dim[1], name, n_classes);
+                                     shape.dim[shape.ndim - 1], name, n_classes);
         }
       else if (total > MAX_PARAMS)
         problem = g_strdup_printf (_("The network has %zu parameters; at most %zu "
@@ -821,6 +1032,15 @@ mm_session_describe_input (MmSession *self)
   if (self->train == NULL)
     return g_strdup (self->data_state == MM_DATA_STATE_LOADING ? _("Input: loading the data…") : _("Input: no data"));
   s = mm_dataset_get_sample_shape (self->train);
+  if (self->symbols > 0 && self->request != NULL && self->request->kind == MM_DATA_TEXT)
+    {
+      g_autofree char *name = data_name (self);
+      return g_strdup_printf (_("Input: text “%s”, %zu characters per sample, %u symbols"), name,
+                              mm_shape_size (s), self->symbols);
+    }
+  if (self->symbols > 0)
+    return g_strdup_printf (_("Input: brackets, %zu per string, %u symbols, %u classes"), mm_shape_size (s),
+                            self->symbols, mm_dataset_get_n_classes (self->train));
   if (s->ndim == 2)
     return g_strdup_printf (_("Input: %s, images of %zu×%zu pixels, %u classes"),
                             mm_dataset_get_name (self->train), s->dim[0], s->dim[1],
@@ -828,6 +1048,34 @@ mm_session_describe_input (MmSession *self)
   return g_strdup_printf (_("Input: %s, %zu numbers per sample, %u classes"),
                           mm_dataset_get_name (self->train), mm_shape_size (s),
                           mm_dataset_get_n_classes (self->train));
+}
+
+guint
+mm_session_get_n_symbols (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), 0);
+  return self->train != NULL ? self->symbols : 0;
+}
+
+const char *
+mm_session_get_symbol (MmSession *self,
+                       guint      id)
+{
+  static const char *const brackets[] = { "(", ")" };
+
+  g_return_val_if_fail (MM_IS_SESSION (self), NULL);
+  if (self->train == NULL || id >= self->symbols)
+    return NULL;
+  if (self->request != NULL && self->request->kind == MM_DATA_BRACKETS)
+    return brackets[id];
+  return mm_dataset_get_class_name (self->train, id);
+}
+
+gboolean
+mm_session_is_per_step (MmSession *self)
+{
+  g_return_val_if_fail (MM_IS_SESSION (self), FALSE);
+  return self->train != NULL && mm_dataset_get_label_shape (self->train)->ndim == 1;
 }
 
 char *
@@ -885,6 +1133,10 @@ same_data_request (const DataRequest       *r,
            r->classes == s->toy_classes && r->seed == s->seed;
   if (r->kind == MM_DATA_CSV)
     return g_strcmp0 (r->csv_path, s->csv_path) == 0 && r->seed == s->seed;
+  if (r->kind == MM_DATA_TEXT)
+    return r->seq_len == s->seq_len && r->seed == s->seed;
+  if (r->kind == MM_DATA_BRACKETS)
+    return r->seq_len == s->seq_len && r->samples == s->toy_samples && r->seed == s->seed;
   return TRUE;
 }
 
@@ -933,6 +1185,25 @@ load_data_thread (GTask        *task,
       if (all == NULL)
         goto fail;
       if (!mm_dataset_split (all, 0.2, r->seed, &pair[0], &pair[1], &error))
+        goto fail;
+      break;
+    case MM_DATA_TEXT:
+      {
+        g_autofree char *path = mm_text_find (MM_TEXT_DEFAULT);
+        if (path == NULL)
+          {
+            g_set_error (&error, MM_ERROR, MM_ERROR_IO, _("The shipped text %s.txt is not installed"),
+                         MM_TEXT_DEFAULT);
+            goto fail;
+          }
+        all = mm_text_dataset_load (path, r->seq_len, &error);
+      }
+      if (all == NULL || !mm_dataset_split (all, 0.2, r->seed, &pair[0], &pair[1], &error))
+        goto fail;
+      break;
+    case MM_DATA_BRACKETS:
+      all = mm_brackets_dataset_new (r->samples, r->seq_len, r->seed, &error);
+      if (all == NULL || !mm_dataset_split (all, 0.2, r->seed, &pair[0], &pair[1], &error))
         goto fail;
       break;
     case MM_DATA_CSV:
@@ -1017,6 +1288,9 @@ load_data_done (GObject      *source,
       g_free (pair);
       self->data_state = MM_DATA_STATE_READY;
       self->loaded_classes = mm_dataset_get_n_classes (self->train);
+      /* A text's symbols are its characters, which are also its classes. */
+      self->symbols = self->request->kind == MM_DATA_TEXT ? self->loaded_classes
+                    : self->request->kind == MM_DATA_BRACKETS ? 2 : 0;
       adapt_output_layer (self, old_classes);
     }
   recheck (self);
@@ -1042,6 +1316,7 @@ load_data (MmSession *self)
   r->noise = s->toy_noise;
   r->classes = s->toy_classes;
   r->seed = s->seed;
+  r->seq_len = s->seq_len;
   r->csv_path = g_strdup (s->csv_path);
   g_clear_pointer (&self->request, data_request_free);
   self->request = g_memdup2 (r, sizeof *r);
@@ -1049,6 +1324,7 @@ load_data (MmSession *self)
 
   g_clear_pointer (&self->train, mm_dataset_unref);
   g_clear_pointer (&self->test, mm_dataset_unref);
+  self->symbols = 0;
   self->data_state = MM_DATA_STATE_LOADING;
   g_clear_pointer (&self->data_message, g_free);
 
@@ -1102,6 +1378,7 @@ mm_session_set_drawn_data (MmSession *self,
   g_clear_pointer (&self->test, mm_dataset_unref);
   g_clear_pointer (&self->data_message, g_free);
   self->train = train;
+  self->symbols = 0;
   self->data_state = MM_DATA_STATE_READY;
   /* A trainer at work takes the points between two steps and keeps its
    * weights (mm_trainer_set_data); with no point left it pauses. */
@@ -1722,12 +1999,34 @@ mm_session_set_clean (MmSession *self)
  * same layers. */
 static char *
 layer_fallback_text (const MmLayerSpec *spec,
-                     const MmShape     *in)
+                     const MmShape     *in,
+                     guint              symbols)
 {
   gsize channels = in->ndim >= 2 ? in->dim[1] : 1;
+  gsize features = in->ndim >= 2 ? MAX (in->dim[in->ndim - 1], 1) : 1;
+  /* Attention's width must split into the heads. */
+  gsize width = features % MAX (spec->heads, 1) == 0 ? features : MAX (spec->heads, 1);
 
   switch (spec->kind)
     {
+    case MM_LAYER_EMBEDDING:
+      return g_strdup_printf ("Embedding(%u, %u)", MAX (symbols, 1), spec->units);
+    case MM_LAYER_RNN:
+    case MM_LAYER_LSTM:
+      return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ", %u, %u)", spec->kind == MM_LAYER_LSTM ? "LSTM" : "RNN",
+                              features, spec->units, spec->layers);
+    case MM_LAYER_LAST:
+      return g_strdup ("Last");
+    case MM_LAYER_LAYER_NORM:
+      return g_strdup_printf ("LayerNorm(%" G_GSIZE_FORMAT ")", features);
+    case MM_LAYER_POSITIONAL:
+      return g_strdup_printf ("PositionalEncoding(%" G_GSIZE_FORMAT ")", features);
+    case MM_LAYER_ATTENTION:
+      return g_strdup_printf ("MultiheadAttention(%" G_GSIZE_FORMAT ", %u%s)", width, spec->heads,
+                              spec->causal ? ", 1" : "");
+    case MM_LAYER_TRANSFORMER:
+      return g_strdup_printf ("TransformerBlock(%" G_GSIZE_FORMAT ", %u, %u%s)", width, spec->heads, spec->units,
+                              spec->causal ? ", 1" : "");
     case MM_LAYER_LINEAR:
       return g_strdup_printf ("Linear(%" G_GSIZE_FORMAT ", %u)", in->ndim ? in->dim[in->ndim - 1] : 1, spec->units);
     case MM_LAYER_FLATTEN:
@@ -1796,14 +2095,14 @@ network_text (MmSession  *self,
 
       if (i > 0)
         g_string_append (text, "; ");
-      m = layer_module (spec, &shape, &out, &title, NULL);
+      m = layer_module (spec, &shape, self->symbols, i == 0, &out, &title, NULL);
       if (m != NULL)
         {
           layer = mm_module_to_string (m);
           shape = out;
         }
       else
-        layer = layer_fallback_text (spec, &shape);
+        layer = layer_fallback_text (spec, &shape, self->symbols);
       g_string_append (text, layer);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
@@ -1826,12 +2125,16 @@ mm_session_to_project (MmSession  *self,
   g_free (p->network);
   p->network = g_steal_pointer (&text);
   p->data = s->data == MM_DATA_FASHION_MNIST ? MM_PROJECT_DATA_FASHION_MNIST
-          : s->data == MM_DATA_TOY ? MM_PROJECT_DATA_TOY : MM_PROJECT_DATA_CSV;
+          : s->data == MM_DATA_TOY ? MM_PROJECT_DATA_TOY
+          : s->data == MM_DATA_TEXT ? MM_PROJECT_DATA_TEXT
+          : s->data == MM_DATA_BRACKETS ? MM_PROJECT_DATA_BRACKETS : MM_PROJECT_DATA_CSV;
+  p->seq_len = s->seq_len;
   p->toy = s->toy;
   p->toy_samples = s->toy_samples;
   p->toy_noise = s->toy_noise;
   p->toy_classes = s->toy_classes;
-  p->data_path = g_strdup (s->csv_path);
+  /* The app trains on the shipped text only: no path. */
+  p->data_path = s->data == MM_DATA_TEXT || s->data == MM_DATA_BRACKETS ? NULL : g_strdup (s->csv_path);
   p->loss = s->loss == MM_LOSS_MSE ? MM_PROJECT_LOSS_MSE : MM_PROJECT_LOSS_CROSS_ENTROPY;
   p->label_smoothing = s->label_smoothing;
   p->optimizer = s->optimizer;
@@ -1876,6 +2179,13 @@ mm_session_apply_project (MmSession        *self,
                            _("This project trains on a directory of IDX files, which only myml-train reads."));
       return FALSE;
     }
+  if (p->data == MM_PROJECT_DATA_TEXT && p->data_path != NULL)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
+                   _("This project trains on the text %s, which only myml-train reads; the app trains on "
+                     "its shipped text."), p->data_path);
+      return FALSE;
+    }
   net = mm_module_parse (p->network, error);
   if (net == NULL)
     return FALSE;
@@ -1887,6 +2197,8 @@ mm_session_apply_project (MmSession        *self,
       gboolean max;
       MmShape sample;
       MmOp op;
+      gsize dim, heads, hidden, n_layers;
+      gboolean lstm, causal;
 
       /* Sizes that follow from the data (in features, in channels) are not
        * kept: the app works them out again from the shape flowing in. */
@@ -1932,6 +2244,39 @@ mm_session_apply_project (MmSession        *self,
           spec.eps = eps;
           spec.momentum = momentum;
         }
+      else if (mm_module_get_embedding (m, NULL, &dim) && dim <= G_MAXUINT)
+        {
+          /* The number of symbols follows from the data. */
+          layer_spec_init (&spec, MM_LAYER_EMBEDDING);
+          spec.units = (guint) dim;
+        }
+      else if (mm_module_get_rnn (m, &lstm, NULL, &hidden, &n_layers) && hidden <= G_MAXUINT
+               && n_layers <= MM_SESSION_MAX_RNN_LAYERS)
+        {
+          layer_spec_init (&spec, lstm ? MM_LAYER_LSTM : MM_LAYER_RNN);
+          spec.units = (guint) hidden;
+          spec.layers = (guint) n_layers;
+        }
+      else if (mm_module_is_last (m))
+        layer_spec_init (&spec, MM_LAYER_LAST);
+      else if (mm_module_get_layer_norm (m, NULL))
+        layer_spec_init (&spec, MM_LAYER_LAYER_NORM);
+      else if (mm_module_get_positional_encoding (m, NULL, NULL))
+        layer_spec_init (&spec, MM_LAYER_POSITIONAL);
+      else if (mm_module_get_multihead_attention (m, NULL, &heads, &causal) && heads <= 4096)
+        {
+          layer_spec_init (&spec, MM_LAYER_ATTENTION);
+          spec.heads = (guint) heads;
+          spec.causal = causal;
+        }
+      else if (mm_module_get_transformer_block (m, NULL, &heads, &hidden, &causal) && heads <= 4096
+               && hidden <= G_MAXUINT)
+        {
+          layer_spec_init (&spec, MM_LAYER_TRANSFORMER);
+          spec.heads = (guint) heads;
+          spec.units = (guint) hidden;
+          spec.causal = causal;
+        }
       else if (mm_module_get_reshape (m, &sample) && sample.ndim == 3 && sample.dim[0] == 1
                && sample.dim[1] <= G_MAXUINT && sample.dim[2] <= G_MAXUINT)
         {
@@ -1953,7 +2298,10 @@ mm_session_apply_project (MmSession        *self,
   g_array_set_size (self->layers, 0);
   g_array_append_vals (self->layers, layers->data, layers->len);
   s->data = p->data == MM_PROJECT_DATA_FASHION_MNIST ? MM_DATA_FASHION_MNIST
-          : p->data == MM_PROJECT_DATA_TOY ? MM_DATA_TOY : MM_DATA_CSV;
+          : p->data == MM_PROJECT_DATA_TOY ? MM_DATA_TOY
+          : p->data == MM_PROJECT_DATA_TEXT ? MM_DATA_TEXT
+          : p->data == MM_PROJECT_DATA_BRACKETS ? MM_DATA_BRACKETS : MM_DATA_CSV;
+  s->seq_len = p->seq_len;
   s->toy = p->toy;
   s->toy_samples = p->toy_samples;
   s->toy_noise = p->toy_noise;
@@ -2037,6 +2385,24 @@ mm_session_import_weights (MmSession  *self,
   return TRUE;
 }
 
+/* The characters of the shipped text: a character model's first and last
+ * layers are sized by them, before the data are loaded. The text is small
+ * (a few ten thousand characters), so this is quick. */
+static guint
+shipped_text_symbols (GError **error)
+{
+  g_autofree char *path = mm_text_find (MM_TEXT_DEFAULT);
+  g_autoptr(MmDataset) text = NULL;
+
+  if (path == NULL)
+    {
+      g_set_error (error, MM_ERROR, MM_ERROR_IO, _("The shipped text %s.txt is not installed"), MM_TEXT_DEFAULT);
+      return 0;
+    }
+  text = mm_text_dataset_load (path, 64, error);
+  return text != NULL ? mm_dataset_get_n_classes (text) : 0;
+}
+
 gboolean
 mm_session_apply_preset (MmSession   *self,
                          const char  *name,
@@ -2105,6 +2471,36 @@ mm_session_apply_preset (MmSession   *self,
       mm_optimizer_config_init (&p->optimizer, MM_OPTIMIZER_SGD);
       p->optimizer.lr = 20.0;
       p->epochs = 100;
+    }
+  else if (g_str_equal (name, "text-lstm") || g_str_equal (name, "text-transformer"))
+    {
+      /* A character model of the shipped text: each character's vector,
+       * then a sequence layer, then scores for the next character. */
+      guint V = shipped_text_symbols (error);
+      if (V == 0)
+        return FALSE;
+      if (g_str_equal (name, "text-lstm"))
+        p->network = g_strdup_printf ("Embedding(%u, 32); LSTM(32, 64); Linear(64, %u)", V, V);
+      else
+        p->network = g_strdup_printf ("Embedding(%u, 32); PositionalEncoding(32); TransformerBlock(32, 2, 64, 1); "
+                                      "LayerNorm(32); Linear(32, %u)", V, V);
+      p->data = MM_PROJECT_DATA_TEXT;
+      p->seq_len = g_str_equal (name, "text-lstm") ? 64 : 32;
+      p->optimizer.lr = 3e-3;
+      p->batch_size = 32;
+      p->epochs = 40;
+    }
+  else if (g_str_equal (name, "brackets-lstm"))
+    {
+      /* Balanced or not: the LSTM reads the string, Last keeps what it
+       * concluded at the end. */
+      p->network = g_strdup ("Embedding(2, 8); LSTM(8, 32); Last; Linear(32, 2)");
+      p->data = MM_PROJECT_DATA_BRACKETS;
+      p->toy_samples = 2000;
+      p->seq_len = 16;
+      p->optimizer.lr = 3e-3;
+      p->batch_size = 32;
+      p->epochs = 30;
     }
   else
     {
@@ -2220,6 +2616,7 @@ mm_session_init (MmSession *self)
   s->toy_samples = 1000;
   s->toy_noise = 0.1;
   s->toy_classes = 3;
+  s->seq_len = 64;
   s->loss = MM_LOSS_CROSS_ENTROPY;
   s->seed = 42;
   s->init = MM_INIT_XAVIER_UNIFORM;

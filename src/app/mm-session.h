@@ -23,6 +23,15 @@ typedef enum {
   MM_LAYER_AVG_POOL,
   MM_LAYER_DROPOUT,
   MM_LAYER_BATCH_NORM,  /* BatchNorm2d on images, BatchNorm1d on rows */
+  /* Layers for sequences, (batch, time, features): */
+  MM_LAYER_EMBEDDING,   /* ids of symbols (batch, time) → vectors; the first layer */
+  MM_LAYER_RNN,         /* tanh, unrolled over time */
+  MM_LAYER_LSTM,
+  MM_LAYER_LAST,        /* the last time step: (batch, time, F) → (batch, F) */
+  MM_LAYER_LAYER_NORM,
+  MM_LAYER_ATTENTION,   /* multi-head self-attention */
+  MM_LAYER_POSITIONAL,  /* sinusoidal positional encoding */
+  MM_LAYER_TRANSFORMER, /* pre-norm block: attention and MLP with residuals */
 } MmLayerKind;
 
 /* A layer as the user set it up. Sizes that follow from the data (Linear's
@@ -30,7 +39,9 @@ typedef enum {
  * they come from the shape flowing in. */
 typedef struct {
   MmLayerKind kind;
-  guint units;          /* Linear: output features; Conv2d: output channels */
+  guint units;          /* Linear: output features; Conv2d: output channels;
+                           Embedding: vector size; RNN, LSTM: hidden size;
+                           Transformer block: the MLP's width */
   MmOpKind op;          /* activation */
   float param;          /* LeakyReLU slope */
   guint kernel;         /* Conv2d, pooling: the (square) window */
@@ -41,7 +52,13 @@ typedef struct {
   double eps, momentum; /* BatchNorm (kept from projects; PyTorch's defaults) */
   guint height, width;  /* Image: the size a project gave (0: from the data);
                            used when it fits the data */
+  guint heads;          /* Attention, Transformer block */
+  guint layers;         /* RNN, LSTM: stacked layers */
+  gboolean causal;      /* Attention, Transformer block: position t sees ≤ t only */
 } MmLayerSpec;
+
+/* Stacked RNN/LSTM layers at most (each unrolls the whole sequence). */
+#define MM_SESSION_MAX_RNN_LAYERS 8
 
 /* The settings of a layer that the model builder edits in place. */
 typedef enum {
@@ -52,12 +69,17 @@ typedef enum {
   MM_LAYER_SETTING_DILATION,  /* Conv2d */
   MM_LAYER_SETTING_RATE,      /* Dropout: p, 0 ≤ p < 1 */
   MM_LAYER_SETTING_SLOPE,     /* LeakyReLU */
+  MM_LAYER_SETTING_HEADS,     /* Attention, Transformer block */
+  MM_LAYER_SETTING_LAYERS,    /* RNN, LSTM */
+  MM_LAYER_SETTING_CAUSAL,    /* Attention, Transformer block: 0 or 1 */
 } MmLayerSetting;
 
 typedef enum {
   MM_DATA_FASHION_MNIST,
   MM_DATA_TOY,
   MM_DATA_CSV,
+  MM_DATA_TEXT,         /* the shipped text, next character (mm-seqdata.h) */
+  MM_DATA_BRACKETS,     /* are the brackets balanced? */
 } MmDataKind;
 
 typedef enum {
@@ -72,6 +94,7 @@ typedef struct {
   double toy_noise;
   guint toy_classes;
   char *csv_path;
+  guint seq_len;        /* text: characters per sample; brackets: per string */
   MmLossKind loss;
   double label_smoothing;
   MmOptimizerConfig optimizer;
@@ -113,8 +136,9 @@ void                     mm_session_insert_layer    (MmSession        *self,
                                                      gint              position,
                                                      const MmLayerSpec *spec);
 /* "linear", "flatten", an activation name ("relu", "leakyrelu", "tanh"…),
- * or a layer for images: "image", "conv2d", "maxpool2d", "avgpool2d",
- * "dropout", "batchnorm". */
+ * a layer for images: "image", "conv2d", "maxpool2d", "avgpool2d",
+ * "dropout", "batchnorm", or for sequences: "embedding", "rnn", "lstm",
+ * "last", "layernorm", "attention", "positional", "transformer". */
 gboolean                 mm_session_add_layer_by_name (MmSession      *self,
                                                        const char     *name,
                                                        gint            position);
@@ -149,6 +173,14 @@ const MmLayerCheck      *mm_session_get_layer_check (MmSession        *self,
 const char              *mm_session_get_problem     (MmSession        *self);
 gsize                    mm_session_get_n_params    (MmSession        *self);
 char                    *mm_session_describe_input  (MmSession        *self);
+/* The symbols an Embedding layer looks up for the loaded data: the text's
+ * characters, the two brackets; 0 for data of numbers. */
+guint                    mm_session_get_n_symbols   (MmSession        *self);
+/* The name of symbol @id ("a", "\n", "("), or NULL. */
+const char              *mm_session_get_symbol      (MmSession        *self,
+                                                     guint             id);
+/* TRUE when the data want scores at every time step (next character). */
+gboolean                 mm_session_is_per_step     (MmSession        *self);
 /* The parameter name of the first Conv2d layer's weight ("1.weight"), or
  * NULL when the network has no Conv2d layer. */
 char                    *mm_session_dup_first_conv_weight (MmSession  *self);
@@ -225,7 +257,8 @@ MmProject               *mm_session_to_project      (MmSession        *self,
 gboolean                 mm_session_apply_project   (MmSession        *self,
                                                      const MmProject  *project,
                                                      GError          **error);
-/* "xor", "spiral", "fashion", "lenet", "overfitting", "bad-lr". */
+/* "xor", "spiral", "fashion", "lenet", "overfitting", "bad-lr", and for
+ * sequences "text-lstm", "text-transformer", "brackets-lstm". */
 gboolean                 mm_session_apply_preset    (MmSession        *self,
                                                      const char       *name,
                                                      GError          **error);

@@ -20,7 +20,8 @@ struct _MmTrainingPanel {
   GtkFileChooserNative *chooser;
 
   GtkWidget *scroller, *box, *hint_label;
-  GtkWidget *data, *samples, *samples_row, *noise, *noise_row, *classes, *classes_row, *csv, *csv_row;
+  GtkWidget *data, *samples, *samples_row, *samples_label, *noise, *noise_row, *classes, *classes_row, *csv, *csv_row;
+  GtkWidget *seq_len, *seq_len_row;
   GtkWidget *loss, *smoothing, *smoothing_row;
   GtkWidget *optimizer, *lr, *momentum, *momentum_row, *nesterov, *nesterov_row;
   GtkWidget *alpha, *alpha_row, *centered, *centered_row, *beta1, *beta1_row, *beta2, *beta2_row;
@@ -83,7 +84,11 @@ update_visibility (MmTrainingPanel *self)
   MmOptimizerKind k = s->optimizer.kind;
   gboolean toy = s->data == MM_DATA_TOY;
 
-  gtk_widget_set_visible (self->samples_row, toy);
+  gboolean sequence = s->data == MM_DATA_TEXT || s->data == MM_DATA_BRACKETS;
+
+  gtk_widget_set_visible (self->samples_row, toy || s->data == MM_DATA_BRACKETS);
+  gtk_label_set_label (GTK_LABEL (self->samples_label), toy ? _("Points") : _("Strings"));
+  gtk_widget_set_visible (self->seq_len_row, sequence);
   gtk_widget_set_visible (self->noise_row, toy);
   gtk_widget_set_visible (self->classes_row, toy && (s->toy == MM_TOY_SPIRAL || s->toy == MM_TOY_GAUSSIANS));
   gtk_widget_set_visible (self->csv_row, s->data == MM_DATA_CSV);
@@ -109,8 +114,10 @@ load (MmTrainingPanel *self)
   const MmSessionSettings *s = mm_session_get_settings (self->session);
 
   self->loading = TRUE;
-  set_dropdown (self->data, s->data == MM_DATA_FASHION_MNIST ? 0 : s->data == MM_DATA_CSV ? 6 : 1 + s->toy);
+  set_dropdown (self->data, s->data == MM_DATA_FASHION_MNIST ? 0 : s->data == MM_DATA_CSV ? 6
+                            : s->data == MM_DATA_TEXT ? 7 : s->data == MM_DATA_BRACKETS ? 8 : 1 + s->toy);
   set_spin (self->samples, s->toy_samples);
+  set_spin (self->seq_len, s->seq_len);
   set_spin (self->noise, s->toy_noise);
   set_spin (self->classes, s->toy_classes);
   set_dropdown (self->loss, s->loss == MM_LOSS_MSE ? 1 : 0);
@@ -147,7 +154,21 @@ store (MmTrainingPanel *self)
   if (self->loading)
     return;
 
-  s->data = data == 0 ? MM_DATA_FASHION_MNIST : data == 6 ? MM_DATA_CSV : MM_DATA_TOY;
+  {
+    MmDataKind before = s->data;
+
+    s->data = data == 0 ? MM_DATA_FASHION_MNIST : data == 6 ? MM_DATA_CSV : data == 7 ? MM_DATA_TEXT
+            : data == 8 ? MM_DATA_BRACKETS : MM_DATA_TOY;
+    s->seq_len = (guint) spin (self->seq_len);
+    /* Each sequence task starts at the length it is meant for: windows of
+     * 64 characters, strings of 16 brackets. */
+    if (s->data != before && s->data == MM_DATA_TEXT)
+      s->seq_len = 64;
+    else if (s->data != before && s->data == MM_DATA_BRACKETS)
+      s->seq_len = 16;
+    if (s->data == MM_DATA_BRACKETS && s->seq_len % 2 != 0)
+      s->seq_len++;
+  }
   if (s->data == MM_DATA_TOY)
     s->toy = (MmToyKind) (data - 1);
   s->toy_samples = (guint) spin (self->samples);
@@ -283,7 +304,8 @@ mm_training_panel_class_init (MmTrainingPanelClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/mymlstudio/Studio/mm-training-panel.ui");
   BIND (scroller); BIND (box); BIND (hint_label);
-  BIND (data); BIND (samples); BIND (samples_row); BIND (noise); BIND (noise_row);
+  BIND (data); BIND (samples); BIND (samples_row); BIND (samples_label); BIND (noise); BIND (noise_row);
+  BIND (seq_len); BIND (seq_len_row);
   BIND (classes); BIND (classes_row); BIND (csv); BIND (csv_row);
   BIND (loss); BIND (smoothing); BIND (smoothing_row);
   BIND (optimizer); BIND (lr); BIND (momentum); BIND (momentum_row); BIND (nesterov); BIND (nesterov_row);
@@ -297,7 +319,7 @@ mm_training_panel_init (MmTrainingPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   {
-  GtkWidget *spins[] = { self->samples, self->noise, self->classes, self->smoothing, self->momentum, self->alpha,
+  GtkWidget *spins[] = { self->samples, self->seq_len, self->noise, self->classes, self->smoothing, self->momentum, self->alpha,
                          self->beta1, self->beta2, self->weight_decay, self->l1, self->l2, self->batch,
                          self->epochs, self->seed };
   GtkWidget *dropdowns[] = { self->data, self->loss, self->optimizer, self->init };

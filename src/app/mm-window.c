@@ -10,6 +10,8 @@
 #include "mm-sample-grid.h"
 #include "mm-confusion-view.h"
 #include "mm-filter-view.h"
+#include "mm-text-samples.h"
+#include "mm-attention-view.h"
 #include "mm-plot.h"
 #include "mm-loss-split.h"
 #include "mm-run-log.h"
@@ -34,6 +36,8 @@ struct _MmWindow {
   GtkWidget *sample_grid;
   GtkWidget *confusion_view;
   GtkWidget *filter_view;
+  GtkWidget *text_samples;      /* a character model writes (text data) */
+  GtkWidget *attention_view;    /* attention maps (networks with attention) */
   GtkWidget *plot;
   GtkWidget *epochs_toggle;
   GtkWidget *log_toggle;
@@ -449,6 +453,39 @@ data_is_2d (MmWindow *self)
   return train != NULL && mm_shape_size (mm_dataset_get_sample_shape (train)) == 2;
 }
 
+/* The network has a layer whose attention can be drawn. */
+static gboolean
+has_attention (MmWindow *self)
+{
+  for (guint i = 0; i < mm_session_get_n_layers (self->session); i++)
+    {
+      MmLayerKind kind = mm_session_get_layer (self->session, i)->kind;
+      if (kind == MM_LAYER_ATTENTION || kind == MM_LAYER_TRANSFORMER)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Views of sequence models: what a character model writes, and the
+ * attention maps of a network that has attention layers. */
+static void
+update_sequence_views (MmWindow *self,
+                       MmModule *model,
+                       MmParams *params)
+{
+  MmDataset *train = mm_session_get_train_data (self->session);
+  gboolean text = mm_session_get_n_symbols (self->session) > 0 && mm_session_is_per_step (self->session);
+  gboolean attention = model != NULL && mm_session_get_n_symbols (self->session) > 0 && has_attention (self);
+
+  gtk_widget_set_visible (self->text_samples, text);
+  gtk_widget_set_visible (self->attention_view, attention);
+  mm_text_samples_set_model (MM_TEXT_SAMPLES (self->text_samples), text ? model : NULL, text ? train : NULL,
+                             text ? mm_dataset_get_sample_size (train) : 0);
+  mm_text_samples_set_params (MM_TEXT_SAMPLES (self->text_samples), text ? params : NULL);
+  mm_attention_view_set_model (MM_ATTENTION_VIEW (self->attention_view), attention ? model : NULL,
+                               attention ? params : NULL);
+}
+
 /* The data views show the current network with its newest weights; each
  * computes in the background, so calling this often never blocks a frame. */
 static void
@@ -458,8 +495,16 @@ update_data_views (MmWindow *self,
   g_autoptr(MmModule) model = mm_session_dup_model (self->session);
   g_autoptr(MmParams) params = model ? mm_session_dup_params (self->session) : NULL;
 
+  update_sequence_views (self, model, params);
   if (data_is_2d (self))
     mm_decision_view_set_model (MM_DECISION_VIEW (self->decision_view), model, params);
+  else if (mm_session_get_n_symbols (self->session) > 0)
+    {
+      /* Sequences: one class per sample (brackets) has a confusion matrix. */
+      if (with_confusion && !mm_session_is_per_step (self->session))
+        mm_confusion_view_set_model (MM_CONFUSION_VIEW (self->confusion_view), model, params,
+                                     mm_session_get_test_data (self->session));
+    }
   else
     {
       mm_sample_grid_set_model (MM_SAMPLE_GRID (self->sample_grid), model, params);
@@ -484,14 +529,30 @@ data_changed (MmWindow *self)
   MmDataset *train = mm_session_get_train_data (self->session);
   MmDataset *test = mm_session_get_test_data (self->session);
   gboolean two_d = data_is_2d (self);
+  gboolean sequence = train != NULL && mm_session_get_n_symbols (self->session) > 0;
 
   gtk_widget_set_visible (self->decision_view, two_d || train == NULL);
-  gtk_widget_set_visible (self->sample_grid, !two_d && train != NULL);
-  gtk_widget_set_visible (self->confusion_view, !two_d && train != NULL);
+  gtk_widget_set_visible (self->sample_grid, !two_d && train != NULL && !sequence);
+  gtk_widget_set_visible (self->confusion_view,
+                          !two_d && train != NULL && !(sequence && mm_session_is_per_step (self->session)));
   if (two_d)
     mm_decision_view_set_dataset (MM_DECISION_VIEW (self->decision_view), train, test);
-  else if (train != NULL)
+  else if (train != NULL && !sequence)
     mm_sample_grid_set_dataset (MM_SAMPLE_GRID (self->sample_grid), test ? test : train);
+  if (sequence)
+    {
+      /* The attention maps look at one fixed sample: the first test one. */
+      MmDataset *ds = test ? test : train;
+      guint n = mm_session_get_n_symbols (self->session);
+      g_autofree const char **symbols = g_new0 (const char *, n + 1);
+
+      for (guint k = 0; k < n; k++)
+        symbols[k] = mm_session_get_symbol (self->session, k);
+      mm_attention_view_set_sample (MM_ATTENTION_VIEW (self->attention_view), mm_dataset_get_sample (ds, 0),
+                                    mm_dataset_get_sample_size (ds), symbols, n);
+    }
+  else
+    mm_attention_view_set_sample (MM_ATTENTION_VIEW (self->attention_view), NULL, 0, NULL, 0);
   update_data_views (self, TRUE);
 }
 
@@ -527,6 +588,13 @@ handle_record (MmWindow              *self,
    * when training pauses or ends. */
   if (r->kind == MM_RECORD_EPOCH || (r->kind == MM_RECORD_STATE && r->state != MM_TRAINER_RUNNING))
     update_data_views (self, TRUE);
+  /* A character model writes a sample after every epoch. */
+  if (r->kind == MM_RECORD_EPOCH && gtk_widget_get_visible (self->text_samples))
+    {
+      g_autofree char *label = g_strdup_printf (_("After epoch %u"),
+                                                mm_session_get_epoch_offset (self->session) + r->epoch + 1);
+      mm_text_samples_generate (MM_TEXT_SAMPLES (self->text_samples), NULL, label);
+    }
 }
 
 /* Once per frame: drain the trainer and redraw what changed. */
@@ -936,6 +1004,7 @@ classroom_changed (GSimpleAction *action,
   mm_decision_view_set_scale (MM_DECISION_VIEW (self->decision_view), scale);
   mm_sample_grid_set_scale (MM_SAMPLE_GRID (self->sample_grid), scale);
   mm_confusion_view_set_scale (MM_CONFUSION_VIEW (self->confusion_view), scale);
+  mm_attention_view_set_scale (MM_ATTENTION_VIEW (self->attention_view), scale);
   /* The graph is read from the back row too: zoom it with the rest. */
   {
     MmGraphView *view = mm_graph_page_get_view (MM_GRAPH_PAGE (self->graph_page));
@@ -1415,6 +1484,12 @@ mm_window_init (MmWindow *self)
   /* Classroom mode scales the data views: the filters follow the samples. */
   g_object_bind_property (self->sample_grid, "scale", self->filter_view, "scale", G_BINDING_SYNC_CREATE);
   gtk_box_append (GTK_BOX (self->data_box), self->filter_view);
+  self->text_samples = mm_text_samples_new ();
+  gtk_widget_set_visible (self->text_samples, FALSE);
+  gtk_box_append (GTK_BOX (self->data_box), self->text_samples);
+  self->attention_view = mm_attention_view_new ();
+  gtk_widget_set_visible (self->attention_view, FALSE);
+  gtk_box_append (GTK_BOX (self->data_box), self->attention_view);
   data_changed (self);
 
   g_signal_connect_swapped (self->session, "model-changed", G_CALLBACK (model_changed), self);
@@ -1547,6 +1622,20 @@ mm_window_get_draw_bar (MmWindow *self)
 {
   g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
   return self->draw_bar;
+}
+
+GtkWidget *
+mm_window_get_text_samples (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->text_samples;
+}
+
+GtkWidget *
+mm_window_get_attention_view (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  return self->attention_view;
 }
 
 GtkWidget *

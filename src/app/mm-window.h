@@ -17,6 +17,8 @@ GtkWidget *mm_window_get_plot          (MmWindow      *self);
 GtkWidget *mm_window_get_decision_view (MmWindow      *self);
 GtkWidget *mm_window_get_draw_bar      (MmWindow      *self);
 GtkWidget *mm_window_get_cost_view     (MmWindow      *self);
+GtkWidget *mm_window_get_text_samples  (MmWindow      *self);
+GtkWidget *mm_window_get_attention_view (MmWindow     *self);
 GtkWidget *mm_window_get_graph_page    (MmWindow      *self);
 /* Save / open a project file as the menu does (errors while opening are
  * shown in a dialog and change nothing). */

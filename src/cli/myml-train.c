@@ -525,6 +525,18 @@ project_from_options (MmModule              *model,
       p->toy_noise = opts.noise;
       p->toy_classes = opts.classes > 0 ? (guint) opts.classes : mm_toy_kind_default_classes (p->toy);
     }
+  else if (g_ascii_strcasecmp (data, "text") == 0 || g_str_has_prefix (data, "text:"))
+    {
+      p->data = MM_PROJECT_DATA_TEXT;
+      p->data_path = data[4] == ':' ? g_strdup (data + 5) : NULL;
+      p->seq_len = opts.seq_len > 0 ? (guint) opts.seq_len : 64;
+    }
+  else if (g_ascii_strcasecmp (data, "brackets") == 0)
+    {
+      p->data = MM_PROJECT_DATA_BRACKETS;
+      p->toy_samples = (guint) opts.samples;
+      p->seq_len = opts.seq_len > 0 ? (guint) opts.seq_len : 16;
+    }
   else if (g_str_has_prefix (data, "csv:") || g_str_has_suffix (data, ".csv"))
     {
       p->data = MM_PROJECT_DATA_CSV;

@@ -4,6 +4,7 @@
 #include "mm-safetensors.h"
 #include "mm-module.h"
 #include "mm-loss.h"
+#include "mm-seqdata.h"
 
 #include <glib/gstdio.h>
 #include <errno.h>
@@ -31,6 +32,7 @@ mm_project_new (void)
   p->toy_samples = 1000;
   p->toy_noise = 0.1;
   p->toy_classes = 3;
+  p->seq_len = 64;
   p->loss = MM_PROJECT_LOSS_CROSS_ENTROPY;
   mm_optimizer_config_init (&p->optimizer, MM_OPTIMIZER_SGD);
   p->batch_size = 64;
@@ -56,7 +58,7 @@ mm_project_free (MmProject *p)
   g_free (p);
 }
 
-static const char *data_names[] = { "fashion-mnist", "toy", "csv", "idx" };
+static const char *data_names[] = { "fashion-mnist", "toy", "csv", "idx", "text", "brackets" };
 static const char *loss_names[] = { "cross-entropy", "mse" };
 
 /* ---- Writing ----------------------------------------------------------- */
@@ -164,7 +166,11 @@ mm_project_to_json (const MmProject *p,
       add_double (b, "noise", p->toy_noise);
       add_int (b, "classes", p->toy_classes);
     }
-  else if (p->data_path != NULL)
+  else if (p->data == MM_PROJECT_DATA_BRACKETS)
+    add_int (b, "samples", p->toy_samples);
+  if (p->data == MM_PROJECT_DATA_TEXT || p->data == MM_PROJECT_DATA_BRACKETS)
+    add_int (b, "seq_len", p->seq_len);
+  if (p->data != MM_PROJECT_DATA_TOY && p->data_path != NULL)
     add_string (b, "path", p->data_path);
   json_builder_end_object (b);
 
@@ -684,6 +690,28 @@ mm_project_from_json (const char  *json,
         return NULL;
       p->toy_classes = u;
     }
+  else if (p->data == MM_PROJECT_DATA_TEXT || p->data == MM_PROJECT_DATA_BRACKETS)
+    {
+      /* The shipped text has no path; a text of the user's has one. */
+      if (p->data == MM_PROJECT_DATA_BRACKETS)
+        {
+          u = p->toy_samples;
+          if (!read_uint (&r, "samples", 2, 1000000, &u))
+            return NULL;
+          p->toy_samples = u;
+        }
+      u = p->data == MM_PROJECT_DATA_BRACKETS ? 16 : 64;
+      if (!read_uint (&r, "seq_len", p->data == MM_PROJECT_DATA_BRACKETS ? 2 : 1, 4096, &u))
+        return NULL;
+      if (p->data == MM_PROJECT_DATA_BRACKETS && u % 2 != 0)
+        {
+          fail (&r, "seq_len", "a bracket string has an even length");
+          return NULL;
+        }
+      p->seq_len = u;
+      if (p->data == MM_PROJECT_DATA_TEXT && (s = read_string (&r, "path", FALSE)) != NULL)
+        p->data_path = g_strdup (s);
+    }
   else if (p->data != MM_PROJECT_DATA_FASHION_MNIST)
     {
       s = read_string (&r, "path", TRUE);
@@ -962,6 +990,20 @@ mm_project_load_data (const MmProject *p,
       return mm_dataset_load_fashion_mnist (p->data_path, train, test, error);
     case MM_PROJECT_DATA_TOY:
       all = mm_dataset_new_toy (p->toy, p->toy_samples, p->toy_noise, p->toy_classes, p->seed, error);
+      break;
+    case MM_PROJECT_DATA_TEXT:
+      {
+        g_autofree char *path = p->data_path ? g_strdup (p->data_path) : mm_text_find (MM_TEXT_DEFAULT);
+        if (path == NULL)
+          {
+            g_set_error (error, MM_ERROR, MM_ERROR_IO, "The shipped text %s.txt is not installed", MM_TEXT_DEFAULT);
+            return FALSE;
+          }
+        all = mm_text_dataset_load (path, p->seq_len, error);
+      }
+      break;
+    case MM_PROJECT_DATA_BRACKETS:
+      all = mm_brackets_dataset_new (p->toy_samples, p->seq_len, p->seed, error);
       break;
     case MM_PROJECT_DATA_CSV:
     default:

@@ -25,6 +25,8 @@ typedef enum {
   MM_PROJECT_DATA_TOY,
   MM_PROJECT_DATA_CSV,
   MM_PROJECT_DATA_IDX_DIR,
+  MM_PROJECT_DATA_TEXT,       /* next character: the shipped text, or data_path */
+  MM_PROJECT_DATA_BRACKETS,   /* bracket matching: toy_samples strings */
 } MmProjectDataKind;
 
 typedef enum {
@@ -47,7 +49,8 @@ typedef struct {
   guint toy_samples;
   double toy_noise;
   guint toy_classes;
-  char *data_path;          /* CSV file or IDX directory */
+  char *data_path;          /* CSV file, IDX directory, or a text (NULL: the shipped one) */
+  guint seq_len;            /* text: characters per sample; brackets: per string */
 
   MmProjectLossKind loss;
   double label_smoothing;
@@ -88,7 +91,8 @@ MmProject *mm_project_load       (const char      *path,
 /* The weights file that goes with @path. */
 char      *mm_project_weights_path (const char    *path);
 
-/* The data the project names; the toy and CSV sets are split 80/20 by the seed. */
+/* The data the project names; the toy, CSV, text and bracket sets are split
+ * 80/20 by the seed. */
 gboolean   mm_project_load_data  (const MmProject *project,
                                   MmDataset      **train,
                                   MmDataset      **test,

@@ -1,0 +1,410 @@
+/* test-seq-app.c — sequence models in the app, under a virtual display: the
+ * text and brackets data sets, the palette's sequence layers and their
+ * mistakes, the presets, a character LSTM that writes samples after each
+ * epoch (checked against mm_text_sample run here), a transformer's attention
+ * maps (rows of softmax weights, causal), and an unrolled LSTM's graph
+ * folded into its time steps. PNGs land in G_TEST_BUILDDIR. */
+#include <gtk/gtk.h>
+#include <myml.h>
+#include <string.h>
+#include <math.h>
+#include <glib/gstdio.h>
+#include "mm-window.h"
+#include "mm-model-builder.h"
+#include "mm-text-samples.h"
+#include "mm-attention-view.h"
+
+#define TIMEOUT_S 120
+
+static MmApplication *app;
+
+#define WAIT_FOR(cond)                                                        \
+  G_STMT_START {                                                              \
+    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
+    while (!(cond) && g_get_monotonic_time () < _end)                         \
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
+    if (!(cond))                                                              \
+      g_error ("timed out waiting for %s", #cond);                            \
+  } G_STMT_END
+
+static void
+activate (MmWindow   *win,
+          const char *action,
+          GVariant   *param)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (win), action, param);
+}
+
+static MmWindow *
+new_window (void)
+{
+  MmWindow *win = mm_window_new (app);
+  MmSession *session = mm_window_get_session (win);
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);
+  gtk_window_present (GTK_WINDOW (win));
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  return win;
+}
+
+/* Applies a preset and waits for its data. */
+static void
+preset (MmWindow   *win,
+        const char *name)
+{
+  MmSession *session = mm_window_get_session (win);
+
+  activate (win, "preset", g_variant_new_string (name));
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot;
+  int w = 0, h = 0;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                            name, NULL);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
+    {
+      for (int i = 0; i < 50; i++)
+        g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+      w = gtk_widget_get_width (widget);
+      h = gtk_widget_get_height (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+}
+
+/* The distinct characters of the shipped text, counted here. */
+static guint
+text_vocabulary (void)
+{
+  g_autofree char *path = mm_text_find (MM_TEXT_DEFAULT);
+  g_autofree char *text = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  g_assert_nonnull (path);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (const char *c = text; *c; c = g_utf8_next_char (c))
+    g_hash_table_add (seen, GUINT_TO_POINTER (g_utf8_get_char (c)));
+  return g_hash_table_size (seen);
+}
+
+/* ---- Data sets and layers ------------------------------------------------------- */
+
+static void
+test_data_and_layers (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  MmSessionSettings *s = mm_session_get_settings (session);
+  guint V = text_vocabulary ();
+  g_autofree char *input = NULL;
+  g_autofree char *expect = NULL;
+  MmLayerSpec lstm_only[] = { { .kind = MM_LAYER_LSTM, .units = 16 }, { .kind = MM_LAYER_LINEAR, .units = V } };
+  MmLayerSpec net[] = {
+    { .kind = MM_LAYER_EMBEDDING, .units = 8 },
+    { .kind = MM_LAYER_LSTM, .units = 16, .layers = 2 },
+    { .kind = MM_LAYER_LAST },
+    { .kind = MM_LAYER_LINEAR, .units = V },
+  };
+
+  /* The text data set, chosen as the panel does; loaded off the UI thread. */
+  s->data = MM_DATA_TEXT;
+  s->seq_len = 64;
+  mm_session_settings_changed (session);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_LOADING);
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
+  g_assert_cmpuint (mm_session_get_n_symbols (session), ==, V);
+  g_assert_true (mm_session_is_per_step (session));
+  input = mm_session_describe_input (session);
+  expect = g_strdup_printf ("64 characters per sample, %u symbols", V);
+  g_assert_nonnull (strstr (input, expect));
+
+  /* An LSTM straight on the ids: the row says to start with an Embedding. */
+  mm_session_set_layers (session, lstm_only, G_N_ELEMENTS (lstm_only));
+  g_assert_nonnull (mm_session_get_layer_check (session, 0)->error);
+  g_assert_nonnull (strstr (mm_session_get_layer_check (session, 0)->error, "Embedding"));
+
+  /* With an Embedding but a Last layer: one row per sample is not what
+   * next-character prediction wants. */
+  mm_session_set_layers (session, net, G_N_ELEMENTS (net));
+  g_assert_null (mm_session_get_layer_check (session, 0)->error);
+  g_assert_nonnull (mm_session_get_layer_check (session, 2)->error);
+  g_assert_nonnull (strstr (mm_session_get_layer_check (session, 2)->error, "Remove the Last"));
+  /* Shapes under each row: (batch, time, features). */
+  g_assert_cmpstr (mm_session_get_layer_check (session, 0)->shape, ==, "(32, 64, 8)");
+  g_assert_cmpstr (mm_session_get_layer_check (session, 1)->shape, ==, "(32, 64, 16)");
+  /* Embedding V×8; two LSTM layers of 4·16 gates: (8 + 16 + 2)·64 + (16 + 16 + 2)·64. */
+  g_assert_cmpuint (mm_session_get_layer_check (session, 0)->n_params, ==, (gsize) V * 8);
+  g_assert_cmpuint (mm_session_get_layer_check (session, 1)->n_params, ==, (8 + 16 + 2) * 64 + (16 + 16 + 2) * 64);
+  activate (win, "remove-layer", g_variant_new_uint32 (2));
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_cmpstr (mm_session_get_layer_check (session, 2)->shape, ==,
+                   g_strdup_printf ("(32, 64, %u)", V));
+
+  /* The palette's sequence layers, added through the window's action. */
+  {
+    const char *names[] = { "positional", "attention", "layernorm", "transformer" };
+    MmLayerKind kinds[] = { MM_LAYER_POSITIONAL, MM_LAYER_ATTENTION, MM_LAYER_LAYER_NORM, MM_LAYER_TRANSFORMER };
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        activate (win, "add-layer", g_variant_new_string (names[i]));
+        g_assert_cmpint (mm_session_get_layer (session, mm_session_get_n_layers (session) - 1)->kind, ==, kinds[i]);
+      }
+  }
+  /* They follow the Linear(V) layer: attention on V features with 2 heads
+   * works only when V is even. Move them after the Embedding instead. */
+  mm_session_set_layers (session, (MmLayerSpec[]) {
+                           { .kind = MM_LAYER_EMBEDDING, .units = 8 },
+                           { .kind = MM_LAYER_POSITIONAL },
+                           { .kind = MM_LAYER_ATTENTION, .heads = 3, .causal = TRUE },
+                           { .kind = MM_LAYER_LINEAR, .units = V } }, 4);
+  g_assert_nonnull (mm_session_get_layer_check (session, 2)->error);
+  g_assert_nonnull (strstr (mm_session_get_layer_check (session, 2)->error, "3 heads"));
+  mm_session_set_layer_setting (session, 2, MM_LAYER_SETTING_HEADS, 4);
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_cmpuint (mm_session_get_layer_check (session, 2)->n_params, ==, 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8);
+
+  /* Brackets: one class per sample, so an LSTM needs Last. */
+  preset (win, "brackets-lstm");
+  g_assert_cmpuint (mm_session_get_n_symbols (session), ==, 2);
+  g_assert_false (mm_session_is_per_step (session));
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_cmpstr (mm_session_get_symbol (session, 0), ==, "(");
+  {
+    g_autofree char *text = mm_session_describe_input (session);
+    g_assert_nonnull (strstr (text, "16 per string, 2 symbols"));
+  }
+  activate (win, "remove-layer", g_variant_new_uint32 (2));
+  g_assert_nonnull (mm_session_get_problem (session));
+  g_assert_nonnull (strstr (mm_session_get_layer_check (session, 1)->error, "Add a Last layer"));
+
+  /* Embedding on numbers: said at the row. */
+  preset (win, "spiral");
+  mm_session_insert_layer (session, 0, &(MmLayerSpec) { .kind = MM_LAYER_EMBEDDING });
+  g_assert_nonnull (strstr (mm_session_get_layer_check (session, 0)->error, "not symbols"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* ---- Projects ---------------------------------------------------------------------- */
+
+static void
+test_project_round_trip (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("myml-seq-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "text.myml", NULL);
+  g_autofree char *weights = NULL;
+  g_autoptr(MmProject) loaded = NULL;
+  guint V = text_vocabulary ();
+  g_autofree char *expect = g_strdup_printf ("Embedding(%u, 32); PositionalEncoding(32); "
+                                             "TransformerBlock(32, 2, 64, 1); LayerNorm(32); Linear(32, %u)", V, V);
+
+  g_assert_no_error (error);
+  preset (win, "text-transformer");
+  g_assert_true (mm_window_save_project (win, path, &error));
+  g_assert_no_error (error);
+  loaded = mm_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (loaded->data, ==, MM_PROJECT_DATA_TEXT);
+  g_assert_cmpuint (loaded->seq_len, ==, 32);
+  g_assert_null (loaded->data_path);
+  g_assert_cmpstr (loaded->network, ==, expect);
+
+  /* Back into a session that was on something else. */
+  preset (win, "xor");
+  g_assert_true (mm_session_apply_project (session, loaded, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_cmpint (mm_session_get_settings (session)->data, ==, MM_DATA_TEXT);
+  g_assert_cmpuint (mm_session_get_n_layers (session), ==, 5);
+  g_assert_cmpint (mm_session_get_layer (session, 2)->kind, ==, MM_LAYER_TRANSFORMER);
+  g_assert_cmpuint (mm_session_get_layer (session, 2)->heads, ==, 2);
+  g_assert_cmpuint (mm_session_get_layer (session, 2)->units, ==, 64);
+  g_assert_true (mm_session_get_layer (session, 2)->causal);
+  g_assert_null (mm_session_get_problem (session));
+
+  weights = mm_project_weights_path (path);
+  g_remove (weights);
+  g_remove (path);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* ---- A character LSTM writes ---------------------------------------------------------- */
+
+static void
+test_text_samples (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  MmTextSamples *samples = MM_TEXT_SAMPLES (mm_window_get_text_samples (win));
+  MmSessionSettings *s = mm_session_get_settings (session);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmModule) model = NULL;
+  g_autoptr(MmParams) params = NULL;
+  g_autofree char *direct = NULL;
+  const char *text, *prompt, *label;
+  guint64 gen;
+
+  preset (win, "text-lstm");
+  g_assert_null (mm_session_get_problem (session));
+  g_assert_cmpint (mm_session_get_layer (session, 1)->kind, ==, MM_LAYER_LSTM);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (samples)));
+  g_assert_false (gtk_widget_get_visible (mm_window_get_attention_view (win)));
+
+  /* Two epochs; each ends with a sample. */
+  s->epochs = 2;
+  mm_session_settings_changed (session);
+  mm_text_samples_set_prompt (samples, "The ");
+  activate (win, "train", NULL);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_FINISHED);
+  WAIT_FOR (mm_text_samples_get_n_samples (samples) >= 1 && !mm_text_samples_is_computing (samples));
+  text = mm_text_samples_get_sample (samples, 0, &prompt, &label);
+  g_assert_cmpstr (prompt, ==, "The ");
+  g_assert_true (g_str_has_prefix (label, "After epoch"));
+  g_assert_cmpuint (g_utf8_strlen (text, -1), ==, MM_TEXT_SAMPLES_LENGTH);
+  save_png (GTK_WIDGET (win), "seq-text-samples.png");
+
+  /* Temperature 0 (always the likeliest character): the same text as
+   * mm_text_sample gives here with the trained weights. */
+  mm_text_samples_set_temperature (samples, 0.0);
+  gen = mm_text_samples_get_generation (samples);
+  gtk_widget_activate (mm_text_samples_get_generate_button (samples));
+  WAIT_FOR (mm_text_samples_get_generation (samples) > gen && !mm_text_samples_is_computing (samples));
+  text = mm_text_samples_get_sample (samples, 0, NULL, &label);
+  g_assert_cmpstr (label, ==, "Generated");
+  model = mm_session_dup_model (session);
+  params = mm_session_dup_params (session);
+  direct = mm_text_sample (model, params, mm_session_get_train_data (session), "The ", MM_TEXT_SAMPLES_LENGTH, 0.0,
+                           99, 64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, direct);
+
+  /* A prompt character the text lacks is said, not sampled. */
+  mm_text_samples_set_prompt (samples, "The € sign");
+  gen = mm_text_samples_get_generation (samples);
+  gtk_widget_activate (mm_text_samples_get_generate_button (samples));
+  WAIT_FOR (mm_text_samples_get_generation (samples) > gen);
+  g_assert_nonnull (mm_text_samples_get_message (samples));
+  g_assert_nonnull (strstr (mm_text_samples_get_message (samples), "€"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* ---- Attention maps ------------------------------------------------------------------ */
+
+static void
+test_attention_maps (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  MmAttentionView *view = MM_ATTENTION_VIEW (mm_window_get_attention_view (win));
+  g_autoptr(GError) error = NULL;
+  const float *maps;
+  guint L, H, T;
+  g_autofree float *before = NULL;
+  guint64 gen;
+  double change = 0.0;
+
+  preset (win, "text-transformer");
+  /* Two transformer blocks, the preset's (2 heads, causal) and one of 4
+   * heads that sees the whole sequence: rows of maps by layer. */
+  mm_session_insert_layer (session, 3, &(MmLayerSpec) { .kind = MM_LAYER_TRANSFORMER, .heads = 4, .units = 32 });
+  g_assert_null (mm_session_get_problem (session));
+  /* Weights for the new network (Ctrl+R): the maps of the untrained one. */
+  activate (win, "reset", NULL);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
+  WAIT_FOR ((mm_attention_view_get_maps (view, NULL, NULL, NULL) != NULL || mm_attention_view_get_message (view))
+            && !mm_attention_view_is_computing (view));
+  g_assert_null (mm_attention_view_get_message (view));
+  maps = mm_attention_view_get_maps (view, &L, &H, &T);
+  g_assert_cmpuint (L, ==, 2);
+  g_assert_cmpuint (H, ==, 4);
+  g_assert_cmpuint (T, ==, 32);
+  g_assert_true (g_str_has_prefix (mm_attention_view_get_layer_name (view, 0), "2."));
+  g_assert_true (g_str_has_prefix (mm_attention_view_get_layer_name (view, 1), "3."));
+  for (guint l = 0; l < L; l++)
+    for (guint h = 0; h < (l == 0 ? 2u : 4u); h++)
+      for (guint i = 0; i < T; i++)
+        {
+          const float *row = maps + (((gsize) l * H + h) * T + i) * T;
+          double sum = 0.0, future = 0.0;
+          for (guint j = 0; j < T; j++)
+            {
+              g_assert_cmpfloat (row[j], >=, 0.0f);
+              if (j > i)
+                future += row[j];
+              sum += row[j];
+            }
+          g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+          if (l == 0)
+            {
+              /* Causal: nothing from the future; the first position sees
+               * only itself. */
+              g_assert_cmpfloat (future, ==, 0.0);
+              if (i == 0)
+                g_assert_cmpfloat_with_epsilon (row[0], 1.0, 1e-6);
+            }
+          else if (i + 1 < T)
+            g_assert_cmpfloat (future, >, 0.0);
+        }
+  before = g_memdup2 (maps, (gsize) L * H * T * T * sizeof (float));
+
+  /* Training moves the maps: a few steps, then a newer picture. */
+  gen = mm_attention_view_get_generation (view);
+  for (int k = 0; k < 5; k++)
+    {
+      g_assert_true (mm_session_step (session, &error));
+      g_assert_no_error (error);
+      WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_PAUSED);
+    }
+  activate (win, "train", NULL);
+  WAIT_FOR (mm_attention_view_get_generation (view) > gen + 1);
+  mm_session_stop (session);
+  WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED && !mm_attention_view_is_computing (view));
+  maps = mm_attention_view_get_maps (view, NULL, NULL, NULL);
+  for (gsize k = 0; k < (gsize) L * H * T * T; k++)
+    change = MAX (change, fabs (maps[k] - before[k]));
+  g_assert_cmpfloat (change, >, 1e-4);
+  save_png (GTK_WIDGET (view), "seq-attention.png");
+  save_png (GTK_WIDGET (win), "seq-attention-window.png");
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  app = MM_APPLICATION (mm_application_new ());
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  g_test_add_func ("/seq-app/data-and-layers", test_data_and_layers);
+  g_test_add_func ("/seq-app/project-round-trip", test_project_round_trip);
+  g_test_add_func ("/seq-app/text-samples", test_text_samples);
+  g_test_add_func ("/seq-app/attention-maps", test_attention_maps);
+  status = g_test_run ();
+  g_object_unref (app);
+  return status;
+}
