@@ -764,8 +764,10 @@ save_to (MmWindow    *self,
   if (remember)
     {
       g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+      /* @path may be self->project_path itself (Save): copy before freeing. */
+      char *kept = g_strdup (path);
       g_free (self->project_path);
-      self->project_path = g_strdup (path);
+      self->project_path = kept;
       mm_session_set_clean (self->session);
       if (uri)
         gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
