@@ -878,7 +878,8 @@ build_model (MmSession *self,
     const MmShape *sample = mm_dataset_get_sample_shape (self->train);
     mm_shape_scalar (&shape);
     shape.ndim = sample->ndim + 1;
-    shape.dim[0] = self->settings.batch_size;
+    /* A batch larger than the data is the whole data set (see ensure_trainer). */
+    shape.dim[0] = MIN ((gsize) self->settings.batch_size, mm_dataset_get_n_samples (self->train));
     memcpy (shape.dim + 1, sample->dim, sample->ndim * sizeof (gsize));
   }
   n_classes = mm_dataset_get_n_classes (self->train);
@@ -1694,6 +1695,17 @@ ensure_trainer (MmSession  *self,
   config.train = self->train;
   config.test = self->test;
   config.batch_size = self->settings.batch_size;
+  /* A batch larger than the data is the whole data set (the steps are the
+   * same); say so, rather than show a batch size no step uses. */
+  if (config.batch_size > mm_dataset_get_n_samples (self->train))
+    {
+      g_autofree char *msg = g_strdup_printf (_("The batch size %zu is larger than the %zu training samples: "
+                                                "each step uses all %zu (one step per epoch)."),
+                                              config.batch_size, mm_dataset_get_n_samples (self->train),
+                                              mm_dataset_get_n_samples (self->train));
+      config.batch_size = mm_dataset_get_n_samples (self->train);
+      g_signal_emit (self, signals[NOTICE], 0, msg);
+    }
   config.epochs = self->settings.epochs;
   /* Each continuation shuffles differently, but reproducibly. */
   config.seed = self->settings.seed + self->epoch_offset;
