@@ -19,6 +19,7 @@
 #include "mm-graph-view.h"
 #include "mm-expression-lab.h"
 #include "mm-graph-page.h"
+#include "mm-file-watch.h"
 #include "mm-race-page.h"
 
 #include <glib/gi18n.h>
@@ -73,6 +74,7 @@ struct _MmWindow {
   GMenu *primary_menu;
   GSettings *settings;          /* NULL when the schema is not installed */
   char *project_path;
+  MmFileWatch *watch;         /* the project file changed or deleted by others */
   guint autosave_id;
   gboolean closing_confirmed;
   GtkAdjustment *speed_adjustment;
@@ -768,6 +770,7 @@ save_to (MmWindow    *self,
       char *kept = g_strdup (path);
       g_free (self->project_path);
       self->project_path = kept;
+      mm_file_watch_set_path (self->watch, kept);
       mm_session_set_clean (self->session);
       if (uri)
         gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
@@ -830,6 +833,7 @@ open_path (MmWindow   *self,
   }
   g_free (self->project_path);
   self->project_path = g_strdup (path);
+  mm_file_watch_set_path (self->watch, path);
   update_title (self);
 }
 
@@ -936,6 +940,65 @@ save_as_activated (GSimpleAction *action,
 }
 
 static void
+overwrite_response (GtkDialog *dialog,
+                    int        response,
+                    MmWindow  *self)
+{
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!save_to (self, self->project_path, TRUE, &error))
+        show_error (self, error);
+      else
+        show_toast (self, _("Saved"));
+    }
+  else if (response == GTK_RESPONSE_APPLY)
+    save_as (self, FALSE);
+}
+
+static void
+ask_overwrite (MmWindow *self)
+{
+  g_autofree char *name = g_path_get_basename (self->project_path);
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE,
+                                              _("“%s” was changed by another program"), name);
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            _("The file on the disk is no longer the one you opened or saved here. "
+                                              "Overwrite it with your work, or save your work under another name "
+                                              "and keep both?"));
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("Save _As…"), GTK_RESPONSE_APPLY, _("_Overwrite"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_APPLY);
+  g_signal_connect (dialog, "response", G_CALLBACK (overwrite_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Someone else changed or deleted the open project's file: say so at once
+ * (nothing of the work on screen is lost, and nothing is saved over their
+ * version without asking). */
+static void
+file_status_changed (MmWindow *self,
+                     guint     status)
+{
+  g_autofree char *name = self->project_path ? g_path_get_basename (self->project_path) : NULL;
+  g_autofree char *msg = NULL;
+
+  if (name == NULL)
+    return;
+  if (status == MM_FILE_DELETED)
+    msg = g_strdup_printf (_("“%s” was deleted from the disk. Your work is still here: "
+                             "save (Ctrl+S) to write it again."), name);
+  else if (status == MM_FILE_MODIFIED)
+    msg = g_strdup_printf (_("“%s” was changed by another program. Saving will ask before "
+                             "overwriting it."), name);
+  if (msg != NULL)
+    show_toast (self, msg);
+}
+
+static void
 save_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       data)
@@ -946,6 +1009,13 @@ save_activated (GSimpleAction *action,
   if (self->project_path == NULL)
     {
       save_as (self, FALSE);
+      return;
+    }
+  /* Changed by someone else since we read or wrote it: ask before
+   * overwriting their work. (Deleted: saving writes it again.) */
+  if (mm_file_watch_check (self->watch) == MM_FILE_MODIFIED)
+    {
+      ask_overwrite (self);
       return;
     }
   if (!save_to (self, self->project_path, TRUE, &error))
@@ -966,6 +1036,7 @@ restore_autosave_activated (GSimpleAction *action,
   open_path (self, path);
   /* The autosave is not the user's file: Save asks where to put it. */
   g_clear_pointer (&self->project_path, g_free);
+  mm_file_watch_set_path (self->watch, NULL);
   update_title (self);
 }
 
@@ -1038,6 +1109,7 @@ preset_activated (GSimpleAction *action,
   else
     {
       g_clear_pointer (&self->project_path, g_free);
+      mm_file_watch_set_path (self->watch, NULL);
       update_title (self);
     }
 }
@@ -1361,8 +1433,11 @@ close_request (GtkWindow *window)
     mm_session_poll (self->session, self->records);
     trained = mm_session_get_history (self->session, 0, points);
   }
-  /* Trained work that is not saved: ask (the autosave keeps it either way). */
-  if (!self->closing_confirmed && mm_session_is_dirty (self->session) && trained > 0)
+  /* Trained work that is not saved, or a project whose file was deleted
+   * meanwhile: ask (the autosave keeps it either way). */
+  if (!self->closing_confirmed &&
+      ((mm_session_is_dirty (self->session) && trained > 0) ||
+       (self->project_path != NULL && mm_file_watch_check (self->watch) == MM_FILE_DELETED)))
     {
       GtkWidget *dialog = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
@@ -1411,6 +1486,9 @@ mm_window_dispose (GObject *object)
   g_clear_pointer (&self->records, g_array_unref);
   g_clear_pointer (&self->last_problem_toast, g_free);
   g_clear_pointer (&self->project_path, g_free);
+  if (self->watch)
+    g_signal_handlers_disconnect_by_data (self->watch, self);
+  g_clear_object (&self->watch);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_object (&self->settings);
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
@@ -1458,6 +1536,8 @@ mm_window_init (MmWindow *self)
 
   self->records = g_array_new (FALSE, FALSE, sizeof (MmTrainerRecord));
   self->session = mm_session_new ();
+  self->watch = mm_file_watch_new ();
+  g_signal_connect_swapped (self->watch, "status-changed", G_CALLBACK (file_status_changed), self);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
 
   self->builder = mm_model_builder_new (self->session);
@@ -1645,4 +1725,13 @@ mm_window_get_cost_view (MmWindow *self)
 {
   g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
   return self->cost_view;
+}
+
+const char *
+mm_window_get_toast (MmWindow *self)
+{
+  g_return_val_if_fail (MM_IS_WINDOW (self), NULL);
+  if (!gtk_revealer_get_reveal_child (GTK_REVEALER (self->toast_revealer)))
+    return NULL;
+  return gtk_label_get_label (GTK_LABEL (self->toast_label));
 }

@@ -36,4 +36,7 @@ gboolean   mm_window_import_pytorch    (MmWindow      *self,
                                         const char    *path,
                                         GError       **error);
 
+/* The message shown at the bottom of the window now, or NULL. */
+const char *mm_window_get_toast         (MmWindow      *self);
+
 G_END_DECLS
