@@ -13,6 +13,10 @@
 #include "mm-model-builder.h"
 #include "mm-text-samples.h"
 #include "mm-attention-view.h"
+#include "mm-graph-page.h"
+#include "mm-graph-view.h"
+#include "mm-graph-layout.h"
+#include "mm-backprop-stepper.h"
 
 #define TIMEOUT_S 120
 
@@ -391,6 +395,116 @@ test_attention_maps (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* ---- The graph of an unrolled LSTM, folded by time step ------------------------------ */
+
+static void
+test_graph_time_steps (void)
+{
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  MmSessionSettings *s = mm_session_get_settings (session);
+  MmGraphPage *page = MM_GRAPH_PAGE (mm_window_get_graph_page (win));
+  MmGraphView *view = mm_graph_page_get_view (page);
+  MmBackpropStepper *stepper = mm_graph_page_get_stepper (page);
+  g_autoptr(GError) error = NULL;
+  const guint T = 8;
+  MmGraphLayout *layout;
+  gint group;
+  guint steps_seen = 0;
+  gsize last_step = G_MAXSIZE;
+  gboolean backwards_in_time = TRUE;
+
+  preset (win, "text-lstm");
+  s->seq_len = T;
+  mm_session_settings_changed (session);
+  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
+  g_assert_null (mm_session_get_problem (session));
+  mm_graph_page_set_source (page, MM_GRAPH_SOURCE_NETWORK);
+  mm_graph_page_set_batch_size (page, 2);
+  g_assert_true (mm_graph_page_rebuild (page, &error));
+  g_assert_no_error (error);
+
+  /* Folded: the LSTM layer is one box. */
+  layout = mm_graph_view_get_layout (view);
+  g_assert_cmpint (mm_graph_layout_find_group (layout, "1."), >=, 0);
+  g_assert_cmpint (mm_graph_layout_find_group (layout, "1.t0."), <, 0);
+
+  /* Opened: one box per time step, T of them, and no step's node alone. */
+  mm_graph_view_set_expanded (view, "1.", TRUE);
+  layout = mm_graph_view_get_layout (view);
+  g_assert_cmpint (mm_graph_layout_find_frame (layout, "1."), >=, 0);
+  for (guint i = 0; i < mm_graph_layout_get_n_boxes (layout); i++)
+    {
+      MmGraphBox *b = mm_graph_layout_get_box (layout, i);
+      guint layer;
+      gsize step;
+      if (b->scope != NULL && g_str_has_prefix (b->scope, "1.t"))
+        {
+          steps_seen++;
+          /* Its nodes are all of that step: h, c, the gates, the cell… */
+          for (guint k = 0; k < b->members->len; k++)
+            {
+              g_autofree char *want = NULL;
+              g_assert_true (mm_rnn_label_parse (mm_node_get_label (g_ptr_array_index (b->members, k)), NULL,
+                                                 &layer, &step));
+              want = g_strdup_printf ("1.t%zu.", step);
+              g_assert_cmpstr (b->scope, ==, want);
+            }
+          g_assert_cmpuint (b->members->len, >=, 4);
+        }
+      else if (b->scope == NULL)
+        g_assert_false (mm_rnn_label_parse (mm_node_get_label (b->node), NULL, &layer, &step)
+                        && step < T);
+    }
+  g_assert_cmpuint (steps_seen, ==, T);
+  g_assert_cmpstr (g_hash_table_lookup (mm_graph_view_get_scope_titles (view), "1.t3."), ==, "time step 3");
+  mm_graph_view_zoom_to_fit (view);
+  gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (page), GTK_TYPE_STACK)), "graph");
+  save_png (GTK_WIDGET (page), "seq-graph-folded-steps.png");
+
+  /* A click on step 3's box opens it: a frame inside the layer's. */
+  group = mm_graph_layout_find_group (layout, "1.t3.");
+  g_assert_cmpint (group, >=, 0);
+  {
+    MmGraphBox *b = mm_graph_layout_get_box (layout, group);
+    double x, y;
+    mm_graph_view_graph_to_widget (view, b->x + b->width / 2, b->y + b->height / 2, &x, &y);
+    g_assert_true (mm_graph_view_click_group (view, x, y));
+  }
+  layout = mm_graph_view_get_layout (view);
+  g_assert_cmpint (mm_graph_layout_find_frame (layout, "1.t3."), >=, 0);
+  g_assert_cmpint (mm_graph_layout_find_group (layout, "1.t3."), <, 0);
+  g_assert_cmpint (mm_graph_layout_find_group (layout, "1.t2."), >=, 0);
+  save_png (GTK_WIDGET (page), "seq-graph-step-open.png");
+
+  /* The stepper's backward pass walks back through time: the LSTM's step
+   * nodes come latest step first. */
+  mm_backprop_stepper_seek (stepper, mm_backprop_stepper_get_n_forward (stepper));
+  while (mm_backprop_stepper_step (stepper))
+    {
+      MmNode *current = mm_backprop_stepper_get_current (stepper);
+      guint layer;
+      gsize step;
+      if (current != NULL && mm_rnn_label_parse (mm_node_get_label (current), NULL, &layer, &step)
+          && g_str_has_prefix (mm_node_get_label (current), "1.h_"))
+        {
+          if (last_step != G_MAXSIZE && step >= last_step)
+            backwards_in_time = FALSE;
+          last_step = step;
+          /* The step's box is the current one while the layer is open. */
+          {
+            MmGraphLayout *l = mm_graph_view_get_layout (view);
+            MmGraphBox *b = mm_graph_layout_get_box (l, mm_graph_layout_find (l, current));
+            g_assert_cmpint (b->marks & MM_GRAPH_MARK_CURRENT, !=, 0);
+          }
+        }
+    }
+  g_assert_true (backwards_in_time);
+  g_assert_cmpuint (last_step, ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -404,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/seq-app/project-round-trip", test_project_round_trip);
   g_test_add_func ("/seq-app/text-samples", test_text_samples);
   g_test_add_func ("/seq-app/attention-maps", test_attention_maps);
+  g_test_add_func ("/seq-app/graph-time-steps", test_graph_time_steps);
   status = g_test_run ();
   g_object_unref (app);
   return status;

@@ -747,6 +747,27 @@ fill_check_nodes (MmBackpropStepper *self)
     }
 }
 
+/* A node of an unrolled RNN or LSTM says which time step it is: the
+ * forward pass goes forward in time, the backward pass back through it. */
+static char *
+with_time_step (char       *text,
+                MmNode     *node,
+                gboolean    backward)
+{
+  guint layer;
+  gsize step;
+  char *more;
+
+  if (node == NULL || !mm_rnn_label_parse (mm_node_get_label (node), NULL, &layer, &step))
+    return text;
+  more = g_strdup_printf (backward ? _("%s\n<b>Back through time</b>: time step %zu of recurrent layer %u — the "
+                                       "gradient reaches step t from the output at t and from step t + 1.")
+                                   : _("%s\n<b>Forward in time</b>: time step %zu of recurrent layer %u."),
+                          text, step, layer);
+  g_free (text);
+  return more;
+}
+
 static void
 update (MmBackpropStepper *self)
 {
@@ -770,11 +791,14 @@ update (MmBackpropStepper *self)
     {
       phase = g_strdup_printf (_("Forward pass: node %u of %u"), self->position, nf);
       text = explain_forward (self, g_ptr_array_index (self->order, self->position - 1));
+      text = with_time_step (text, g_ptr_array_index (self->order, self->position - 1), FALSE);
     }
   else
     {
       phase = g_strdup_printf (_("Backward pass: node %u of %u"), taken, n_backward (self));
       text = explain_backward (self, mm_backward_get_step (self->bw));
+      text = with_time_step (text, mm_backward_get_step (self->bw) ? mm_backward_get_step (self->bw)->node : NULL,
+                             TRUE);
     }
   if (self->bw_error != NULL && self->position == nf && self->root != NULL)
     {

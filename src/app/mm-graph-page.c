@@ -218,6 +218,40 @@ mm_graph_fold_loss (MmNode     *root,
       }
 }
 
+guint
+mm_graph_fold_time_steps (MmNode     *root,
+                          GHashTable *titles)
+{
+  g_autoptr(GPtrArray) order = NULL;
+  g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (root != NULL, 0);
+  order = mm_node_collect (root);
+  for (guint k = 0; k < order->len; k++)
+    {
+      MmNode *n = g_ptr_array_index (order, k);
+      const char *scope = mm_node_get_scope (n), *label = mm_node_get_label (n);
+      g_autofree char *step_scope = NULL;
+      guint layer;
+      gsize step;
+
+      /* Only the steps' own nodes: labelled by the layer that built them
+       * (and not twice: a folded node's scope no longer prefixes its label). */
+      if (scope == NULL || label == NULL || !g_str_has_prefix (label, scope)
+          || !mm_rnn_label_parse (label, NULL, &layer, &step))
+        continue;
+      step_scope = layer == 0 ? g_strdup_printf ("%st%zu.", scope, step)
+                              : g_strdup_printf ("%sl%ut%zu.", scope, layer, step);
+      if (titles != NULL && !g_hash_table_contains (titles, step_scope))
+        g_hash_table_insert (titles, g_strdup (step_scope),
+                             layer == 0 ? g_strdup_printf (_("time step %zu"), step)
+                                        : g_strdup_printf (_("layer %u, time step %zu"), layer, step));
+      g_hash_table_add (made, g_strdup (step_scope));
+      mm_node_set_scope (n, step_scope);
+    }
+  return g_hash_table_size (made);
+}
+
 GHashTable *
 mm_graph_scope_titles (MmModule *model)
 {
@@ -292,7 +326,10 @@ show_network (MmGraphPage *self)
     g_autoptr(GHashTable) titles = model ? mm_graph_scope_titles (model) : NULL;
 
     if (titles != NULL)
-      mm_graph_fold_loss (self->network_root, titles);
+      {
+        mm_graph_fold_loss (self->network_root, titles);
+        mm_graph_fold_time_steps (self->network_root, titles);
+      }
     set_graph (self, 1, &self->network_root, self->network_root, NULL, titles);
   }
 }
@@ -591,7 +628,10 @@ mm_graph_page_show_divergence (MmGraphPage   *self,
   model = mm_session_dup_model (self->session);
   titles = model ? mm_graph_scope_titles (model) : NULL;
   if (titles != NULL)
-    mm_graph_fold_loss (self->network_root, titles);
+    {
+      mm_graph_fold_loss (self->network_root, titles);
+      mm_graph_fold_time_steps (self->network_root, titles);
+    }
   set_graph (self, 1, &self->network_root, self->network_root, NULL, titles);
 
   /* The stepper goes to the node: its value computed, or (for a gradient)

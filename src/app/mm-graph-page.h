@@ -58,6 +58,14 @@ GHashTable        *mm_graph_scope_titles       (MmModule      *model);
 void               mm_graph_fold_loss          (MmNode        *root,
                                                 GHashTable    *titles);
 
+/* An unrolled RNN or LSTM folds by time step, inside its layer: the nodes of
+ * step t (labelled "1.h_l0[3]", see mm_rnn_label_parse) get the scope
+ * "<layer>t<t>." ("1.t3."; "1.l1t3." for the second stacked layer), so an
+ * open layer shows one box per time step and a click opens one; @titles (if
+ * not NULL) gets "time step 3". Returns the number of step scopes made. */
+guint              mm_graph_fold_time_steps    (MmNode        *root,
+                                                GHashTable    *titles);
+
 /* Shows the step that diverged: its graph, the stepper at the first node
  * that is not finite (selected, its module opened) and a banner that says
  * what happened. @step_offset is added to the trainer's step numbers (the
