@@ -185,6 +185,8 @@ static const BadCase bad_cases[] = {
   { "bad-history", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"history\": {\"steps\": [[1, 2, 3]]}}", "entry 0 is not a list of 6 or 8 numbers" },
   /* found by fuzz-project: 1e300 became an infinite float that saved as “inf” */
   { "history-beyond-float", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"history\": {\"steps\": [[1, 0, 1e300, 1, 0, 0.1]]}}", "entry 0 has a value too large for a float" },
+  { "brackets-odd-length", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"brackets\", \"samples\": 100, \"seq_len\": 7}}", "even length" },
+  { "text-seq-len-zero", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"text\", \"seq_len\": 0}}", "seq_len" },
   { "weights-elsewhere", "{\"format\": \"myml-studio-project\", \"version\": 1, \"network\": \"Linear(2, 2)\", \"data\": {\"kind\": \"fashion-mnist\"}, \"weights\": \"../../etc/passwd\"}", "not a file name beside the project" },
 };
 
@@ -259,6 +261,92 @@ test_trainer_config (void)
   mm_trainer_config_clear (&config);
 }
 
+/* The sequence data sets: kind, length and (for a text of the user's) the
+ * path survive the file, and the data load as the app and myml-train use
+ * them. */
+static void
+test_sequence_data (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MmProject) text = mm_project_new ();
+  g_autoptr(MmProject) brackets = mm_project_new ();
+  g_autoptr(MmProject) back = NULL;
+  g_autoptr(MmDataset) train = NULL;
+  g_autoptr(MmDataset) test = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *path = tmp_path ("mine.txt");
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  text->data = MM_PROJECT_DATA_TEXT;
+  text->seq_len = 48;
+  json = mm_project_to_json (text, NULL);
+  back = mm_project_from_json (json, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->data, ==, MM_PROJECT_DATA_TEXT);
+  g_assert_cmpuint (back->seq_len, ==, 48);
+  g_assert_null (back->data_path);
+  g_assert_true (mm_project_load_data (back, &train, &test, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_dataset_get_sample_size (train), ==, 48);
+  g_assert_cmpuint (mm_dataset_get_label_shape (train)->ndim, ==, 1);
+  /* ⌊(n − 1) / 48⌋ windows of the shipped text, a fifth kept for testing. */
+  {
+    g_autofree char *shipped = mm_text_find (MM_TEXT_DEFAULT);
+    g_assert_true (g_file_get_contents (shipped, &contents, &length, NULL));
+    g_assert_cmpuint (mm_dataset_get_n_samples (train) + mm_dataset_get_n_samples (test), ==,
+                      (g_utf8_strlen (contents, (gssize) length) - 1) / 48);
+  }
+  g_clear_pointer (&train, mm_dataset_unref);
+  g_clear_pointer (&test, mm_dataset_unref);
+  g_clear_pointer (&back, mm_project_free);
+  g_clear_pointer (&json, g_free);
+
+  /* A text of one's own keeps its path. */
+  g_assert_true (g_file_set_contents (path, "abcabcabcabcabcabcabcabc\n", -1, NULL));
+  text->data_path = g_strdup (path);
+  text->seq_len = 4;
+  json = mm_project_to_json (text, NULL);
+  back = mm_project_from_json (json, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->data_path, ==, path);
+  g_assert_true (mm_project_load_data (back, &train, &test, &error));
+  g_assert_cmpuint (mm_dataset_get_n_classes (train), ==, 4);     /* a b c \n */
+  g_clear_pointer (&train, mm_dataset_unref);
+  g_clear_pointer (&test, mm_dataset_unref);
+  g_clear_pointer (&back, mm_project_free);
+  g_clear_pointer (&json, g_free);
+  g_unlink (path);
+
+  brackets->data = MM_PROJECT_DATA_BRACKETS;
+  brackets->toy_samples = 250;
+  brackets->seq_len = 10;
+  brackets->seed = 5;
+  json = mm_project_to_json (brackets, NULL);
+  back = mm_project_from_json (json, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->data, ==, MM_PROJECT_DATA_BRACKETS);
+  g_assert_cmpuint (back->toy_samples, ==, 250);
+  g_assert_cmpuint (back->seq_len, ==, 10);
+  g_assert_true (mm_project_load_data (back, &train, &test, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mm_dataset_get_n_samples (train), ==, 200);
+  g_assert_cmpuint (mm_dataset_get_n_samples (test), ==, 50);
+  /* Each label says whether its string is balanced, counted here. */
+  for (gsize i = 0; i < mm_dataset_get_n_samples (train); i++)
+    {
+      const float *ids = mm_dataset_get_sample (train, i);
+      int depth = 0;
+      gboolean ok = TRUE;
+      for (guint k = 0; k < 10; k++)
+        {
+          depth += ids[k] == 0.0f ? 1 : -1;
+          ok = ok && depth >= 0;
+        }
+      g_assert_cmpuint (mm_dataset_get_label (train, i), ==, (guint) (ok && depth == 0));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,6 +359,7 @@ main (int argc, char **argv)
   g_test_add_func ("/project/failed-save-keeps-old", test_failed_save_keeps_old);
   g_test_add_func ("/project/weights-missing-or-mismatched", test_missing_and_mismatched_weights);
   g_test_add_func ("/project/trainer-config", test_trainer_config);
+  g_test_add_func ("/project/sequence-data", test_sequence_data);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/project/bad/%s", bad_cases[i].name);
