@@ -1844,7 +1844,17 @@ mm_session_dup_params (MmSession *self)
 {
   g_return_val_if_fail (MM_IS_SESSION (self), NULL);
   if (self->trainer != NULL)
-    return mm_trainer_snapshot_params (self->trainer);
+    {
+      /* A stopped trainer outlives edits of the layers until the next
+       * Train: its weights belong to the network it trained, and a project
+       * saved with them could not be opened again. */
+      g_autoptr(MmModule) model = build_model (self, FALSE);
+      g_autofree char *text = model ? mm_module_to_string (model) : NULL;
+      g_autofree char *trained = mm_module_to_string (mm_trainer_get_model (self->trainer));
+      if (g_strcmp0 (text, trained) != 0)
+        return NULL;
+      return mm_trainer_snapshot_params (self->trainer);
+    }
   if (self->params == NULL)
     {
       /* Before the first Train: the untrained network's random weights, so
