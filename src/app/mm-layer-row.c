@@ -364,6 +364,7 @@ mm_layer_row_update (MmLayerRow *self,
       title = g_strdup (check->title);
     }
   gtk_label_set_label (GTK_LABEL (self->title_label), title);
+  gtk_widget_set_tooltip_text (self->title_label, title);
   {
     /* One spin button for the size each kind has: Linear's outputs, the
      * vectors of an Embedding, a recurrent layer's hidden state, the MLP

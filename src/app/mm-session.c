@@ -656,7 +656,7 @@ layer_module (const MmLayerSpec  *spec,
           return NULL;
         }
       m = mm_module_embedding_new (symbols, spec->units, error);
-      *title = g_strdup_printf (_("Embedding, %u symbols → %u"), symbols, spec->units);
+      *title = g_strdup_printf (_("Embedding (%u symbols)"), symbols);
       break;
 
     case MM_LAYER_RNN:
