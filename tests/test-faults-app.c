@@ -283,6 +283,54 @@ test_save_read_only (void)
   remove_tree (dir);
 }
 
+/* The automatic backup cannot be written (a read-only folder): said once,
+ * not silently skipped. */
+static void
+test_autosave_fails (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "backup", NULL);
+  g_autofree char *path = g_build_filename (dir, "autosave.myml", NULL);
+  g_autofree char *old_autosave = g_strdup (g_getenv ("MYML_AUTOSAVE"));
+  g_autofree char *expected = NULL;
+  MmWindow *win = new_window ();
+  MmSession *session = mm_window_get_session (win);
+  gboolean immutable;
+
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0555), ==, 0);
+  immutable = set_immutable (dir, TRUE);
+  if (geteuid () == 0 && !immutable)
+    {
+      g_chmod (dir, 0755);
+      g_test_skip ("No way to make a folder read-only here");
+      gtk_window_destroy (GTK_WINDOW (win));
+      remove_tree (dir);
+      return;
+    }
+  g_setenv ("MYML_AUTOSAVE", path, TRUE);
+  mm_session_get_settings (session)->seed = 5;
+  mm_session_settings_changed (session);
+  WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
+  g_assert_true (mm_session_is_dirty (session));
+  /* A preset keeps the work on screen in the backup first. */
+  g_action_group_activate_action (G_ACTION_GROUP (win), "preset", g_variant_new_string ("xor"));
+  expected = g_strdup_printf ("The automatic backup failed: Could not save the project “%s”: there is no permission "
+                              "to write there (Could not create a file in “%s”: %s). Any earlier version of the "
+                              "file is unchanged.", path, dir, immutable ? "Operation not permitted" : "Permission denied");
+  g_assert_cmpstr (mm_window_get_toast (win), ==, expected);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  if (immutable)
+    set_immutable (dir, FALSE);
+  g_chmod (dir, 0755);
+  if (old_autosave)
+    g_setenv ("MYML_AUTOSAVE", old_autosave, TRUE);
+  else
+    g_unsetenv ("MYML_AUTOSAVE");
+  gtk_window_destroy (GTK_WINDOW (win));
+  remove_tree (dir);
+}
+
 /* ---- The file changed or deleted under the app ---------------------------------- */
 
 static void
@@ -570,6 +618,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/faults-app/save/full-disk", test_save_full_disk);
   g_test_add_func ("/faults-app/save/read-only-folder", test_save_read_only);
+  g_test_add_func ("/faults-app/save/autosave-fails", test_autosave_fails);
   g_test_add_func ("/faults-app/file/changed-under-app", test_changed_under_app);
   g_test_add_func ("/faults-app/file/deleted-under-app", test_deleted_under_app);
   g_test_add_func ("/faults-app/file/save-after-edit", test_save_after_edit);

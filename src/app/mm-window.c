@@ -75,6 +75,7 @@ struct _MmWindow {
   GSettings *settings;          /* NULL when the schema is not installed */
   char *project_path;
   MmFileWatch *watch;         /* the project file changed or deleted by others */
+  char *autosave_error;       /* the last autosave failure shown, or NULL */
   guint autosave_id;
   gboolean closing_confirmed;
   GtkAdjustment *speed_adjustment;
@@ -791,7 +792,19 @@ autosave (MmWindow *self)
     return;
   g_mkdir_with_parents (dir, 0700);
   if (!save_to (self, path, FALSE, &error))
-    g_debug ("autosave: %s", error->message);
+    {
+      /* A full disk must not silently end the backups the app promises;
+       * said once per different cause, not every minute. */
+      if (g_strcmp0 (error->message, self->autosave_error) != 0)
+        {
+          g_autofree char *msg = g_strdup_printf (_("The automatic backup failed: %s"), error->message);
+          show_toast (self, msg);
+          g_free (self->autosave_error);
+          self->autosave_error = g_strdup (error->message);
+        }
+    }
+  else
+    g_clear_pointer (&self->autosave_error, g_free);
 }
 
 static gboolean
@@ -1489,6 +1502,7 @@ mm_window_dispose (GObject *object)
   if (self->watch)
     g_signal_handlers_disconnect_by_data (self->watch, self);
   g_clear_object (&self->watch);
+  g_clear_pointer (&self->autosave_error, g_free);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_object (&self->settings);
   g_clear_handle_id (&self->toast_timeout, g_source_remove);
