@@ -111,6 +111,58 @@ assert_toast (MmWindow   *win,
   g_assert_cmpstr (mm_window_get_toast (win), ==, expected);
 }
 
+/* With MYML_SHOTS=DIR, a PNG of @widget as drawn now, for a reviewer. */
+static void
+shot (GtkWidget  *widget,
+      const char *name)
+{
+  const char *dir = g_getenv ("MYML_SHOTS");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int w, h;
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (widget);
+  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+      pump (100);
+      w = gtk_widget_get_width (widget);
+      h = gtk_widget_get_height (widget);
+      gdk_paintable_snapshot (paintable, snapshot, w, h);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+}
+
+/* A failed save is a dialog that says so and why; closed as a user would. */
+static void
+assert_save_dialog (MmWindow   *win,
+                    const char *message,
+                    const char *shot_name)
+{
+  GtkMessageDialog *dialog = find_dialog (win);
+  g_autofree char *text = NULL;
+  g_autofree char *expected = g_strdup_printf ("The project was not saved\n%s", message);
+
+  g_assert_nonnull (dialog);
+  text = dialog_text (dialog);
+  g_test_message ("dialog: %s", text);
+  g_assert_cmpstr (text, ==, expected);
+  if (shot_name != NULL)
+    shot (GTK_WIDGET (dialog), shot_name);
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CLOSE);
+  g_assert_null (find_dialog (win));
+}
+
 static GBytes *
 read_bytes (const char *path)
 {
@@ -204,8 +256,7 @@ test_save_full_disk (void)
   expected = g_strdup_printf ("Could not save the project “%s”: the disk is full (Could not save the weights: "
                               "Failed to write file “%s”: write() failed: File too large). "
                               "Any earlier version of the file is unchanged.", path, weights);
-  assert_toast (win, expected);
-  g_assert_null (find_dialog (win));
+  assert_save_dialog (win, expected, "faults-save-full-disk-dialog.png");
   assert_same_bytes (json, path);
   assert_same_bytes (w, weights);
   /* Not saved: the work is still marked as unsaved. */
@@ -274,7 +325,7 @@ test_save_read_only (void)
   expected = g_strdup_printf ("Could not save the project “%s”: there is no permission to write there "
                               "(Could not create a file in “%s”: %s). Any earlier version of the file is unchanged.",
                               path, dir, immutable ? "Operation not permitted" : "Permission denied");
-  assert_toast (win, expected);
+  assert_save_dialog (win, expected, NULL);
   assert_same_bytes (json, path);
   assert_same_bytes (w, weights);
   g_assert_true (mm_session_is_dirty (mm_window_get_session (win)));
@@ -359,10 +410,12 @@ test_changed_under_app (void)
   }
   theirs = read_bytes (path);
   assert_toast (win, "“class.myml” was changed by another program. Saving will ask before overwriting it.");
+  shot (GTK_WIDGET (win), "faults-changed-under-app-toast.png");
 
   /* Save asks; Cancel keeps their file. */
   activate (win, "save");
   g_assert_nonnull (find_dialog (win));
+  shot (GTK_WIDGET (find_dialog (win)), "faults-changed-under-app-dialog.png");
   text = dialog_text (find_dialog (win));
   g_test_message ("dialog: %s", text);
   g_assert_cmpstr (text, ==, "“class.myml” was changed by another program\n"

@@ -114,6 +114,22 @@ show_error (MmWindow     *self,
   show_toast (self, error->message);
 }
 
+/* A save that failed is not a passing remark: the user must read where and
+ * why (a full disk, a read-only folder) and that the file on the disk is
+ * unchanged, so it is a dialog, like a project that cannot be opened. */
+static void
+show_save_error (MmWindow     *self,
+                 const GError *error)
+{
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE,
+                                              _("The project was not saved"));
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", error->message);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* ---- Status and buttons ---------------------------------------------------------- */
 
 static char *
@@ -910,7 +926,7 @@ save_as_response (GtkNativeDialog *dialog,
       g_autoptr(GError) error = NULL;
 
       if (!save_to (self, path, TRUE, &error))
-        show_error (self, error);
+        show_save_error (self, error);
       else
         {
           g_autofree char *msg = g_strdup_printf (_("Saved to %s"), path);
@@ -962,7 +978,7 @@ overwrite_response (GtkDialog *dialog,
     {
       g_autoptr(GError) error = NULL;
       if (!save_to (self, self->project_path, TRUE, &error))
-        show_error (self, error);
+        show_save_error (self, error);
       else
         show_toast (self, _("Saved"));
     }
@@ -1032,7 +1048,7 @@ save_activated (GSimpleAction *action,
       return;
     }
   if (!save_to (self, self->project_path, TRUE, &error))
-    show_error (self, error);
+    show_save_error (self, error);
   else
     show_toast (self, _("Saved"));
 }
@@ -1418,7 +1434,7 @@ close_response (GtkDialog *dialog,
           g_autoptr(GError) error = NULL;
           if (!save_to (self, self->project_path, TRUE, &error))
             {
-              show_error (self, error);
+              show_save_error (self, error);
               return;
             }
           self->closing_confirmed = TRUE;
