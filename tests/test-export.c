@@ -1589,6 +1589,7 @@ test_script_sequences (void)
   /* The loss over every time step. */
   assert_has (s, "loss_function(output.reshape(-1, output.shape[-1]), y.reshape(-1))");
   assert_has (s, "(output.argmax(-1) == y).sum().item()");
+  assert_has (s, "python3 script.py --sample 200     then write 200 characters");
   g_clear_pointer (&s, g_free);
 
   /* Brackets, a model that takes the ids as numbers, and MSE. */
@@ -1995,6 +1996,64 @@ test_torch_sequence_sample (void)
   }
 }
 
+/* A project whose data is a text or the bracket task (as the app saves it)
+ * exports the same way: the script makes the project's samples, split 80/20
+ * by the seed, and its steps are ours. */
+static void
+test_torch_sequence_project (void)
+{
+  g_autoptr(MmProject) text = mm_project_new ();
+  g_autoptr(MmProject) brackets = mm_project_new ();
+
+  text->data = MM_PROJECT_DATA_TEXT;
+  text->data_path = make_text ();
+  text->seq_len = 12;
+  g_free (text->network);
+  text->network = g_strdup ("Embedding(23, 10); TransformerBlock(10, 2, 12, 1); LSTM(10, 8); Linear(8, 23)");
+  text->batch_size = 8;
+  text->epochs = 2;
+  text->seed = 17;
+  mm_optimizer_config_init (&text->optimizer, MM_OPTIMIZER_RMSPROP);
+  {
+    g_autofree char *s = script_of (text, NULL);
+    g_autofree char *abs = g_canonicalize_filename (text->data_path, NULL);
+    g_autofree char *want = g_strdup_printf ("TEXT_FILE = Path(\"%s\")", abs);
+    assert_has (s, want);
+    assert_has (s, "SEQ_LEN = 12\n");
+    assert_has (s, "TEST_FRACTION = 0.2 ");
+  }
+  compare_run (text, "text-project", 6);
+
+  brackets->data = MM_PROJECT_DATA_BRACKETS;
+  brackets->toy_samples = 80;
+  brackets->seq_len = 8;
+  g_free (brackets->network);
+  brackets->network = g_strdup ("Embedding(2, 4); RNN(4, 8, 2); Last; Linear(8, 2)");
+  brackets->batch_size = 16;
+  brackets->epochs = 2;
+  brackets->seed = 23;
+  {
+    g_autofree char *s = script_of (brackets, NULL);
+    assert_has (s, "BRACKETS = 80\n");
+    assert_has (s, "LENGTH = 8\n");
+    assert_has (s, "BRACKETS_SEED = 23\n");
+  }
+  compare_run (brackets, "brackets-project", 6);
+
+  /* The shipped text, when the project names none. */
+  g_clear_pointer (&text->data_path, g_free);
+  {
+    g_autofree char *shipped = mm_text_find (MM_TEXT_DEFAULT);
+    if (shipped != NULL)
+      {
+        g_autofree char *s = script_of (text, NULL);
+        g_autofree char *abs = g_canonicalize_filename (shipped, NULL);
+        g_autofree char *want = g_strdup_printf ("TEXT_FILE = Path(\"%s\")", abs);
+        assert_has (s, want);
+      }
+  }
+}
+
 /* ---- myml-train --export-pytorch / --import-pytorch ------------------------------ */
 
 static const char *
@@ -2376,6 +2435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/torch/sequence-steps", test_torch_sequence_steps);
   g_test_add_func ("/export/torch/sequence-round-trip", test_torch_sequence_round_trip);
   g_test_add_func ("/export/torch/sequence-sample", test_torch_sequence_sample);
+  g_test_add_func ("/export/torch/sequence-project", test_torch_sequence_project);
   g_test_add_func ("/export/cli/options", test_cli);
   g_test_add_func ("/export/cli/project", test_cli_project);
   g_test_add_func ("/export/cli/torch", test_cli_torch);

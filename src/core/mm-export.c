@@ -9,6 +9,7 @@
 #include "mm-error.h"
 #include "mm-safetensors.h"
 #include "mm-data-loader.h"
+#include "mm-seqdata.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -1004,6 +1005,8 @@ write_header (GString               *s,
   line (s, "    python3 %s --save trained.safetensors", name);
   line (s, "            %*s keep the trained weights in PyTorch's layout", (int) g_utf8_strlen (name, -1) + 17, "");
   line (s, "            %*s (myml-train --import-pytorch reads them)", (int) g_utf8_strlen (name, -1) + 17, "");
+  if (o->sequences != NULL && o->sequences->kind == MM_EXPORT_SEQUENCES_TEXT)
+    line (s, "    python3 %s --sample 200%*s then write 200 characters as the model would", name, 4, "");
   line (s, "%s", "");
   line (s, "Same numbers as the app: the script starts from the weights saved beside it,");
   line (s, "and unless it runs with --random torch it takes the batches in the app's order");
@@ -1567,12 +1570,44 @@ check_sequences (const MmExportSequences *q,
   return TRUE;
 }
 
+/* A project's own sequence data set (text or brackets, split 80/20 by the
+ * seed as mm_project_load_data does) as @q; FALSE with @q untouched for any
+ * other data, or with @error when the shipped text is missing. @text_path
+ * keeps the text's path. */
+static gboolean
+project_sequences (const MmProject    *p,
+                   MmExportSequences  *q,
+                   char              **text_path,
+                   GError            **error)
+{
+  if (p->data != MM_PROJECT_DATA_TEXT && p->data != MM_PROJECT_DATA_BRACKETS)
+    return FALSE;
+  memset (q, 0, sizeof *q);
+  q->seq_len = p->seq_len;
+  q->test_fraction = 0.2;
+  if (p->data == MM_PROJECT_DATA_BRACKETS)
+    {
+      q->kind = MM_EXPORT_SEQUENCES_BRACKETS;
+      q->n_samples = p->toy_samples;
+      q->seed = p->seed;
+      return TRUE;
+    }
+  q->kind = MM_EXPORT_SEQUENCES_TEXT;
+  *text_path = p->data_path ? g_strdup (p->data_path) : mm_text_find (MM_TEXT_DEFAULT);
+  if (*text_path == NULL)
+    g_set_error (error, MM_ERROR, MM_ERROR_IO, "The shipped text %s.txt is not installed", MM_TEXT_DEFAULT);
+  q->text_path = *text_path;
+  return TRUE;
+}
+
 char *
 mm_project_to_pytorch_script_full (const MmProject       *project,
                                    const MmExportOptions *options,
                                    GError               **error)
 {
-  MmExportOptions defaults;
+  MmExportOptions defaults, with_data;
+  MmExportSequences own;
+  g_autofree char *text_path = NULL;
   gboolean text;
   g_autoptr(MmModule) model = NULL;
   g_autoptr(GError) local = NULL;
@@ -1599,6 +1634,14 @@ mm_project_to_pytorch_script_full (const MmProject       *project,
       g_set_error (error, MM_ERROR, MM_ERROR_INVALID_ARGUMENT,
                    "The batch size and the number of epochs must be at least 1");
       return NULL;
+    }
+  if (options->sequences == NULL && project_sequences (project, &own, &text_path, error))
+    {
+      if (own.kind == MM_EXPORT_SEQUENCES_TEXT && text_path == NULL)
+        return NULL;
+      with_data = *options;
+      with_data.sequences = &own;
+      options = &with_data;
     }
   if (options->sequences != NULL && !check_sequences (options->sequences, error))
     return NULL;
