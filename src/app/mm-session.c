@@ -1438,6 +1438,7 @@ static void
 pull_changes (MmSession *self)
 {
   g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (MmChange));
+  g_autoptr(GArray) diff = g_array_new (FALSE, FALSE, sizeof (MmChange));
   gboolean moved = FALSE;
 
   self->trainer_changes_read += mm_trainer_get_changes (self->trainer, self->trainer_changes_read, changes);
@@ -1458,8 +1459,11 @@ pull_changes (MmSession *self)
           l1 = c->l1;
           l2 = c->l2;
         }
-      if (self->replaying &&
-          (memcmp (&o, &self->live_optimizer, sizeof o) != 0 || l1 != self->live_l1 || l2 != self->live_l2))
+      /* Field by field (mm_live_diff): memcmp would also compare the
+       * struct's padding, which nobody initialised (valgrind). */
+      g_array_set_size (diff, 0);
+      mm_live_diff (&self->live_optimizer, self->live_l1, self->live_l2, &o, l1, l2, diff);
+      if (self->replaying && diff->len > 0)
         {
           self->live_optimizer = self->settings.optimizer = o;
           self->settings.adamw = o.kind == MM_OPTIMIZER_ADAM && o.decoupled_weight_decay;
