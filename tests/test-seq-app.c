@@ -18,7 +18,8 @@
 #include "mm-graph-layout.h"
 #include "mm-backprop-stepper.h"
 
-#define TIMEOUT_S 120
+#include "test-wait.h"
+#define TIMEOUT_S (120 * test_timeout_scale ())
 
 static MmApplication *app;
 
@@ -158,8 +159,10 @@ test_data_and_layers (void)
   g_assert_cmpuint (mm_session_get_layer_check (session, 1)->n_params, ==, (8 + 16 + 2) * 64 + (16 + 16 + 2) * 64);
   activate (win, "remove-layer", g_variant_new_uint32 (2));
   g_assert_null (mm_session_get_problem (session));
-  g_assert_cmpstr (mm_session_get_layer_check (session, 2)->shape, ==,
-                   g_strdup_printf ("(32, 64, %u)", V));
+  {
+    g_autofree char *shape = g_strdup_printf ("(32, 64, %u)", V);
+    g_assert_cmpstr (mm_session_get_layer_check (session, 2)->shape, ==, shape);
+  }
 
   /* The palette's sequence layers, added through the window's action. */
   {
