@@ -12,7 +12,8 @@
 #include "mm-draw-bar.h"
 #include "mm-decision-view.h"
 
-#define TIMEOUT_S 60
+#include "test-wait.h"
+#define TIMEOUT_S (60 * test_timeout_scale ())
 
 static MmApplication *app;
 

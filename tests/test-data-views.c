@@ -13,7 +13,8 @@
 #include "mm-palette.h"
 #include "mm-sample-grid.h"
 
-#define TIMEOUT_S 60
+#include "test-wait.h"
+#define TIMEOUT_S (60 * test_timeout_scale ())
 
 /* Iterates the main loop until @cond holds or the time is up. */
 #define WAIT_FOR(cond)                                                        \

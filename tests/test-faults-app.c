@@ -17,7 +17,8 @@
 #include <unistd.h>
 #include "mm-window.h"
 
-#define TIMEOUT_S 60
+#include "test-wait.h"
+#define TIMEOUT_S (60 * test_timeout_scale ())
 
 static MmApplication *app;
 static char *tmpdir;

@@ -23,7 +23,8 @@
 #include "mm-node-inspector.h"
 #include "mm-tensor-view.h"
 
-#define TIMEOUT_S 60
+#include "test-wait.h"
+#define TIMEOUT_S (60 * test_timeout_scale ())
 
 #define WAIT_FOR(cond)                                                        \
   G_STMT_START {                                                              \

@@ -7,7 +7,8 @@
 #include <string.h>
 #include "mm-plot.h"
 
-#define TIMEOUT_S 30
+#include "test-wait.h"
+#define TIMEOUT_S (30 * test_timeout_scale ())
 #define MILLION   1000000
 
 #define WAIT_FOR(cond)                                                        \

@@ -5,12 +5,13 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include "mm-window.h"
+#include "test-wait.h"
 
 static MmApplication *app;
 
 #define WAIT_FOR(cond)                                                        \
   G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;              \
+    gint64 _end = g_get_monotonic_time () + 60 * test_timeout_scale () * G_USEC_PER_SEC; \
     while (!(cond) && g_get_monotonic_time () < _end)                         \
       g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
     if (!(cond))                                                              \

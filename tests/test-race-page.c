@@ -12,7 +12,8 @@
 #include "mm-session.h"
 #include "mm-race-page.h"
 
-#define TIMEOUT_S 120
+#include "test-wait.h"
+#define TIMEOUT_S (120 * test_timeout_scale ())
 
 static MmApplication *app;
 

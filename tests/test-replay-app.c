@@ -15,7 +15,8 @@
 #include "mm-window.h"
 #include "mm-plot.h"
 
-#define TIMEOUT_S 60
+#include "test-wait.h"
+#define TIMEOUT_S (60 * test_timeout_scale ())
 
 static MmApplication *app;
 

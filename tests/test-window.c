@@ -14,7 +14,8 @@
 #include "mm-expression-lab.h"
 #include "mm-filter-view.h"
 
-#define TIMEOUT_S 60
+#include "test-wait.h"
+#define TIMEOUT_S (60 * test_timeout_scale ())
 
 static MmApplication *app;
 
