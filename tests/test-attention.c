@@ -19,249 +19,13 @@
  * 1e-3·(1 + max|∂|).
  */
 #include <myml.h>
+#include "fixture-reader.h"
+#include "gradcheck-util.h"
 #include <math.h>
 #include <string.h>
 
 #define RTOL 1e-5
 #define ATOL_SCALE 1e-6
-
-/* ---- the fixture file ---------------------------------------------------- */
-
-typedef struct {
-  char *role;
-  char *name;
-  MmTensor *tensor;
-} FxTensor;
-
-typedef struct {
-  char *path;
-  char *op;
-  guint line;
-  GHashTable *params;   /* key → the rest of the line */
-  GPtrArray *tensors;   /* FxTensor*, in file order */
-} FxCase;
-
-static void
-fx_tensor_free (FxTensor *t)
-{
-  g_free (t->role);
-  g_free (t->name);
-  mm_tensor_unref (t->tensor);
-  g_free (t);
-}
-
-static void
-fx_case_free (FxCase *fc)
-{
-  g_free (fc->path);
-  g_free (fc->op);
-  g_hash_table_unref (fc->params);
-  g_ptr_array_unref (fc->tensors);
-  g_free (fc);
-}
-
-/* "tensor ROLE NAME NDIM D1 … DN : X1 … XM" */
-static FxTensor *
-parse_tensor (const char  *line,
-              guint        lineno,
-              GError     **error)
-{
-  g_auto(GStrv) w = g_strsplit (line, " ", -1);
-  guint n = g_strv_length (w);
-  guint64 ndim;
-  gsize dims[MM_MAX_DIMS];
-  g_autoptr(MmTensor) t = NULL;
-  FxTensor *fx;
-
-  if (n < 5 || !g_ascii_string_to_unsigned (w[3], 10, 0, MM_MAX_DIMS, &ndim, NULL)
-      || n < 5 + ndim || strcmp (w[4 + ndim], ":") != 0)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: malformed tensor", lineno);
-      return NULL;
-    }
-  for (guint i = 0; i < ndim; i++)
-    {
-      guint64 d;
-      if (!g_ascii_string_to_unsigned (w[4 + i], 10, 0, G_MAXUINT32, &d, NULL))
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: bad axis length", lineno);
-          return NULL;
-        }
-      dims[i] = d;
-    }
-  t = mm_tensor_new_dims (ndim, dims, error);
-  if (t == NULL)
-    return NULL;
-  if (n - 5 - ndim != t->size)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: wrong number of values", lineno);
-      return NULL;
-    }
-  for (gsize i = 0; i < t->size; i++)
-    {
-      char *end;
-      double v = g_ascii_strtod (w[5 + ndim + i], &end);
-      if (*end != '\0' || !isfinite (v))
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: “%s” is not a number", lineno,
-                       w[5 + ndim + i]);
-          return NULL;
-        }
-      t->data[i] = (float) v;
-    }
-  fx = g_new0 (FxTensor, 1);
-  fx->role = g_strdup (w[1]);
-  fx->name = g_strdup (w[2]);
-  fx->tensor = g_steal_pointer (&t);
-  return fx;
-}
-
-static GPtrArray *
-load_fixtures (const char  *path,
-               GError     **error)
-{
-  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_case_free);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  FxCase *cur = NULL;
-  gboolean have_format = FALSE;
-
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *l = lines[i];
-      guint lineno = i + 1;
-
-      if (l[0] == '\0' || l[0] == '#')
-        continue;
-      if (!have_format)
-        {
-          if (strcmp (l, "format 1") != 0)
-            goto bad;
-          have_format = TRUE;
-        }
-      else if (g_str_has_prefix (l, "case ") && cur == NULL)
-        {
-          cur = g_new0 (FxCase, 1);
-          cur->path = g_strdup (l + 5);
-          cur->line = lineno;
-          cur->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-          cur->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_tensor_free);
-          g_ptr_array_add (cases, cur);
-        }
-      else if (cur == NULL)
-        goto bad;
-      else if (g_str_has_prefix (l, "op ") && cur->op == NULL)
-        cur->op = g_strdup (l + 3);
-      else if (g_str_has_prefix (l, "param "))
-        {
-          const char *key = l + 6, *sp = strchr (key, ' ');
-          if (sp == NULL)
-            goto bad;
-          g_hash_table_insert (cur->params, g_strndup (key, sp - key), g_strdup (sp + 1));
-        }
-      else if (g_str_has_prefix (l, "tensor "))
-        {
-          FxTensor *t = parse_tensor (l, lineno, error);
-          if (t == NULL)
-            return NULL;
-          g_ptr_array_add (cur->tensors, t);
-        }
-      else if (strcmp (l, "end") == 0 && cur->op != NULL)
-        cur = NULL;
-      else
-        {
-        bad:
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "%s line %u: unexpected “%.60s”", path, lineno, l);
-          return NULL;
-        }
-    }
-  if (cur != NULL || cases->len == 0)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "%s: truncated or empty", path);
-      return NULL;
-    }
-  return g_steal_pointer (&cases);
-}
-
-static const FxTensor *
-find_tensor (const FxCase *fc,
-             const char   *role,
-             const char   *name)
-{
-  for (guint i = 0; i < fc->tensors->len; i++)
-    {
-      const FxTensor *t = g_ptr_array_index (fc->tensors, i);
-      if (strcmp (t->role, role) == 0 && (name == NULL || strcmp (t->name, name) == 0))
-        return t;
-    }
-  return NULL;
-}
-
-static const char *
-param (const FxCase *fc,
-       const char   *key)
-{
-  const char *v = g_hash_table_lookup (fc->params, key);
-  g_assert_nonnull (v);
-  return v;
-}
-
-/* ---- comparing ----------------------------------------------------------- */
-
-static double overall_worst;
-static char *overall_where;
-
-static gboolean
-check_close (const char     *what,
-             const MmTensor *got,
-             const MmTensor *ref,
-             double          rtol,
-             double          atol_scale,
-             double         *worst,
-             char          **failure)
-{
-  double atol = atol_scale * (1.0 + mm_tensor_max_abs (ref));
-
-  if (*failure != NULL)
-    return FALSE;
-  if (!mm_tensor_same_shape (got, ref))
-    {
-      g_autofree char *sg = mm_tensor_shape_string (got);
-      g_autofree char *sr = mm_tensor_shape_string (ref);
-      *failure = g_strdup_printf ("%s: shape %s, PyTorch has %s", what, sg, sr);
-      return FALSE;
-    }
-  for (gsize i = 0; i < ref->size; i++)
-    {
-      double r = ref->data[i], g = got->data[i];
-      double diff = fabs (g - r), tol = rtol * fabs (r) + atol;
-
-      if (!(diff <= tol))
-        {
-          *failure = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "] = %.9g, PyTorch says %.9g (difference %.3g, "
-                                      "tolerance %.3g)", what, i, g, r, diff, tol);
-          return FALSE;
-        }
-      *worst = MAX (*worst, diff / tol);
-    }
-  return TRUE;
-}
-
-static void
-record_worst (const FxCase *fc,
-              double        worst)
-{
-  g_test_message ("worst: %.3f of the tolerance", worst);
-  if (worst > overall_worst || overall_where == NULL)
-    {
-      overall_worst = worst;
-      g_free (overall_where);
-      overall_where = g_strdup (fc->path);
-    }
-}
 
 /* Value, attention weights and the gradient of every input of the graph
  * @y built on @inputs (named @names), against the case's references. */
@@ -277,14 +41,14 @@ compare_graph (const FxCase *fc,
   g_autoptr(GPtrArray) attn = mm_attention_collect_weights (y);
   g_autofree MmTensor **grads = g_new0 (MmTensor *, inputs->len);
   g_autofree char *failure = NULL;
-  const FxTensor *up = find_tensor (fc, "upstream", "y");
-  const FxTensor *value = find_tensor (fc, "value", "y");
+  const FxTensor *up = fx_find_tensor (fc, "upstream", "y");
+  const FxTensor *value = fx_find_tensor (fc, "value", "y");
   double worst = 0.0;
   guint n_weights = 0;
 
   g_assert_nonnull (up);
   g_assert_nonnull (value);
-  check_close ("value", mm_node_get_value (y), value->tensor, rtol, atol_scale, &worst, &failure);
+  fx_check_close ("value", mm_node_get_value (y), value->tensor, rtol, atol_scale, &worst, &failure);
 
   /* The attention maps, in the order of the network's layers. */
   for (guint i = 0; i < fc->tensors->len; i++)
@@ -296,7 +60,7 @@ compare_graph (const FxCase *fc,
         continue;
       g_assert_cmpuint (n_weights, <, attn->len);
       what = g_strdup_printf ("attention weights of layer %u", n_weights);
-      check_close (what, mm_node_get_value (g_ptr_array_index (attn, n_weights)), t->tensor, rtol, atol_scale,
+      fx_check_close (what, mm_node_get_value (g_ptr_array_index (attn, n_weights)), t->tensor, rtol, atol_scale,
                    &worst, &failure);
       n_weights++;
     }
@@ -307,19 +71,19 @@ compare_graph (const FxCase *fc,
   g_assert_no_error (error);
   for (guint i = 0; i < inputs->len; i++)
     {
-      const FxTensor *ref = find_tensor (fc, "grad", names->pdata[i]);
+      const FxTensor *ref = fx_find_tensor (fc, "grad", names->pdata[i]);
       g_autofree char *what = g_strdup_printf ("grad %s", (char *) names->pdata[i]);
 
       if (ref == NULL)
         g_error ("%s: no reference gradient for %s", fc->path, (char *) names->pdata[i]);
-      check_close (what, grads[i], ref->tensor, rtol, atol_scale, &worst, &failure);
+      fx_check_close (what, grads[i], ref->tensor, rtol, atol_scale, &worst, &failure);
       mm_tensor_unref (grads[i]);
     }
 
   if (failure != NULL)
     g_test_fail_printf ("%s: %s", fc->path, failure);
   else
-    record_worst (fc, worst);
+    fx_record_worst (fc, worst);
 }
 
 /* ---- the node cases ------------------------------------------------------ */
@@ -345,15 +109,15 @@ test_node_case (gconstpointer data)
     }
   if (strcmp (fc->op, "LayerNorm") == 0)
     {
-      y = mm_layer_norm_new (in->pdata[0], in->pdata[1], in->pdata[2], g_ascii_strtod (param (fc, "eps"), NULL),
+      y = mm_layer_norm_new (in->pdata[0], in->pdata[1], in->pdata[2], g_ascii_strtod (fx_param (fc, "eps"), NULL),
                              &error);
       g_assert_no_error (error);
       g_assert_true (mm_node_is_layer_norm (y));
     }
   else if (strcmp (fc->op, "Attention") == 0)
     {
-      guint heads = (guint) g_ascii_strtoull (param (fc, "heads"), NULL, 10);
-      gboolean causal = strcmp (param (fc, "causal"), "1") == 0;
+      guint heads = (guint) g_ascii_strtoull (fx_param (fc, "heads"), NULL, 10);
+      gboolean causal = strcmp (fx_param (fc, "causal"), "1") == 0;
       g_autoptr(MmNode) w = mm_attention_weights_new (in->pdata[0], heads, causal, &error);
 
       g_assert_no_error (error);
@@ -386,7 +150,7 @@ test_module_case (gconstpointer data)
 {
   const FxCase *fc = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(MmModule) model = mm_module_parse (param (fc, "model"), &error);
+  g_autoptr(MmModule) model = mm_module_parse (fx_param (fc, "model"), &error);
   g_autoptr(MmParams) params = mm_params_new ();
   g_autoptr(GArray) specs = NULL;
   g_autoptr(GHashTable) nodes = NULL;
@@ -397,12 +161,12 @@ test_module_case (gconstpointer data)
   g_autofree char *text = NULL;
   MmShape out;
 
-  g_test_message ("%s: %s (fixture line %u)", fc->path, param (fc, "model"), fc->line);
+  g_test_message ("%s: %s (fixture line %u)", fc->path, fx_param (fc, "model"), fc->line);
   g_assert_no_error (error);
   text = mm_module_to_string (model);
-  g_assert_cmpstr (text, ==, param (fc, "model"));
+  g_assert_cmpstr (text, ==, fx_param (fc, "model"));
 
-  x = mm_constant_new_labelled (find_tensor (fc, "input", "x")->tensor, "x");
+  x = mm_constant_new_labelled (fx_find_tensor (fc, "input", "x")->tensor, "x");
   g_ptr_array_add (in, mm_node_ref (x));
   g_ptr_array_add (names, "x");
   for (guint i = 0; i < fc->tensors->len; i++)
@@ -456,136 +220,13 @@ test_load (void)
 
 /* ---- finite differences -------------------------------------------------- */
 
-#define FD_STEP 3e-3
-#define FD_RTOL 2e-3
-#define FD_ATOL 1e-3
-
-typedef MmNode *(*BuildFunc) (MmNode * const *x,
-                              gconstpointer   data);
-
-static MmNode *
-build_on (guint             n,
-          MmTensor * const *x,
-          BuildFunc         build,
-          gconstpointer     data,
-          MmNode          **consts)
-{
-  for (guint i = 0; i < n; i++)
-    consts[i] = mm_constant_new (x[i]);
-  return build (consts, data);
-}
-
-static double
-weighted_value (guint             n,
-                MmTensor * const *x,
-                BuildFunc         build,
-                gconstpointer     data,
-                const MmTensor   *w)
-{
-  g_autofree MmNode **consts = g_new0 (MmNode *, n);
-  MmNode *y = build_on (n, x, build, data, consts);
-  const MmTensor *v = mm_node_get_value (y);
-  double L = 0.0;
-
-  for (gsize i = 0; i < v->size; i++)
-    L += (double) w->data[i] * (double) v->data[i];
-  mm_node_unref (y);
-  for (guint i = 0; i < n; i++)
-    mm_node_unref (consts[i]);
-  return L;
-}
-
-static void
-gradcheck (const char       *what,
-           guint             n,
-           MmTensor * const *x,
-           BuildFunc         build,
-           gconstpointer     data,
-           GRand            *rand)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree MmNode **consts = g_new0 (MmNode *, n);
-  g_autofree MmTensor **grads = g_new0 (MmTensor *, n);
-  g_autofree MmTensor **probe = g_new0 (MmTensor *, n);
-  g_autoptr(MmTensor) w = NULL;
-  MmNode *y;
-  double worst = 0.0;
-  gsize checked = 0;
-
-  y = build_on (n, x, build, data, consts);
-  w = mm_tensor_new_like (mm_node_get_value (y));
-  mm_tensor_fill_normal (w, rand, 0.0f, 1.0f);
-  g_assert_true (mm_node_get_gradients_against (y, n, consts, w, grads, &error));
-  g_assert_no_error (error);
-  mm_node_unref (y);
-  for (guint i = 0; i < n; i++)
-    mm_node_unref (consts[i]);
-
-  for (guint i = 0; i < n; i++)
-    {
-      double scale = mm_tensor_max_abs (grads[i]);
-      gboolean failed = FALSE;
-
-      g_assert_true (mm_tensor_same_shape (grads[i], x[i]));
-      memcpy (probe, x, n * sizeof (MmTensor *));
-      for (gsize k = 0; k < x[i]->size && !failed; k++)
-        {
-          g_autoptr(MmTensor) plus = mm_tensor_copy (x[i]);
-          g_autoptr(MmTensor) minus = mm_tensor_copy (x[i]);
-          float x0 = x[i]->data[k];
-          double h = FD_STEP * MAX (1.0, fabs (x0));
-          double num, ana, err, tol;
-
-          plus->data[k] = (float) (x0 + h);
-          minus->data[k] = (float) (x0 - h);
-          probe[i] = plus;
-          num = weighted_value (n, probe, build, data, w);
-          probe[i] = minus;
-          num -= weighted_value (n, probe, build, data, w);
-          num /= (double) plus->data[k] - (double) minus->data[k];
-          probe[i] = x[i];
-
-          ana = grads[i]->data[k];
-          err = fabs (num - ana);
-          tol = FD_RTOL * fabs (ana) + FD_ATOL * (1.0 + scale);
-          worst = MAX (worst, err / tol);
-          checked++;
-          if (!(err <= tol))
-            {
-              g_test_fail_printf ("%s: dL/dx%u[%" G_GSIZE_FORMAT "] is %.7g, finite differences give %.7g",
-                                  what, i, k, ana, num);
-              failed = TRUE;
-            }
-        }
-      mm_tensor_unref (grads[i]);
-    }
-  g_test_message ("%s: %" G_GSIZE_FORMAT " derivatives, worst difference %.3f of the tolerance",
-                  what, checked, worst);
-}
-
-static MmTensor *
-random_tensor (GRand       *rand,
-               guint        ndim,
-               const gsize *dims,
-               double       lo,
-               double       hi)
-{
-  MmTensor *t = mm_tensor_new_dims (ndim, dims, NULL);
-
-  g_assert_nonnull (t);
-  for (gsize i = 0; i < t->size; i++)
-    t->data[i] = (float) g_rand_double_range (rand, lo, hi);
-  return t;
-}
-
 static MmNode *
 build_layer_norm (MmNode * const *x,
-                  gconstpointer   data)
+                  gconstpointer   data,
+                  GError        **error)
 {
-  g_autoptr(GError) error = NULL;
-  MmNode *y = mm_layer_norm_new (x[0], x[1], x[2], 1e-5, &error);
+  MmNode *y = mm_layer_norm_new (x[0], x[1], x[2], 1e-5, error);
 
-  g_assert_no_error (error);
   return y;
 }
 
@@ -602,9 +243,9 @@ test_gradcheck_layer_norm (void)
       g_autofree char *what = g_strdup_printf ("LayerNorm over %" G_GSIZE_FORMAT " features, %u axes", D, ndim);
       MmTensor *x[3];
 
-      x[0] = random_tensor (rand, ndim, shapes[s], -2, 2);
-      x[1] = random_tensor (rand, 1, &D, 0.5, 1.5);
-      x[2] = random_tensor (rand, 1, &D, -1, 1);
+      x[0] = random_uniform_tensor (rand, ndim, shapes[s], -2, 2);
+      x[1] = random_uniform_tensor (rand, 1, &D, 0.5, 1.5);
+      x[2] = random_uniform_tensor (rand, 1, &D, -1, 1);
       gradcheck (what, 3, x, build_layer_norm, NULL, rand);
       for (guint j = 0; j < 3; j++)
         mm_tensor_unref (x[j]);
@@ -619,18 +260,19 @@ typedef struct {
 
 static MmNode *
 build_attention (MmNode * const *x,
-                 gconstpointer   data)
+                 gconstpointer   data,
+                 GError        **error)
 {
   const AttnSpec *a = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MmNode) w = mm_attention_weights_new (x[0], a->heads, a->causal, &error);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(MmNode) w = mm_attention_weights_new (x[0], a->heads, a->causal, &local_error);
   MmNode *y;
 
-  g_assert_no_error (error);
+  g_assert_no_error (local_error);
   if (a->weights_only)
     return g_steal_pointer (&w);
-  y = mm_attention_apply_new (w, x[0], &error);
-  g_assert_no_error (error);
+  y = mm_attention_apply_new (w, x[0], &local_error);
+  g_assert_no_error (local_error);
   return y;
 }
 
@@ -638,12 +280,11 @@ build_attention (MmNode * const *x,
  * not a softmax): both of its rules apart. */
 static MmNode *
 build_attention_apply (MmNode * const *x,
-                       gconstpointer   data)
+                       gconstpointer   data,
+                       GError        **error)
 {
-  g_autoptr(GError) error = NULL;
-  MmNode *y = mm_attention_apply_new (x[0], x[1], &error);
+  MmNode *y = mm_attention_apply_new (x[0], x[1], error);
 
-  g_assert_no_error (error);
   return y;
 }
 
@@ -669,15 +310,15 @@ test_gradcheck_attention (void)
                                                cases[i].spec.weights_only ? "Weights" : "", cases[i].B,
                                                cases[i].T, cases[i].D, cases[i].spec.heads,
                                                cases[i].spec.causal ? " causal" : "");
-      MmTensor *x = random_tensor (rand, 3, (gsize[]) { cases[i].B, cases[i].T, 3 * cases[i].D }, -1.5, 1.5);
+      MmTensor *x = random_uniform_tensor (rand, 3, (gsize[]) { cases[i].B, cases[i].T, 3 * cases[i].D }, -1.5, 1.5);
 
       gradcheck (what, 1, &x, build_attention, &cases[i].spec, rand);
       mm_tensor_unref (x);
     }
   {
     MmTensor *x[2];
-    x[0] = random_tensor (rand, 4, (gsize[]) { 2, 2, 3, 3 }, -1, 1);
-    x[1] = random_tensor (rand, 3, (gsize[]) { 2, 3, 12 }, -1, 1);
+    x[0] = random_uniform_tensor (rand, 4, (gsize[]) { 2, 2, 3, 3 }, -1, 1);
+    x[1] = random_uniform_tensor (rand, 3, (gsize[]) { 2, 3, 12 }, -1, 1);
     gradcheck ("AttentionApply", 2, x, build_attention_apply, NULL, rand);
     mm_tensor_unref (x[0]);
     mm_tensor_unref (x[1]);
@@ -686,12 +327,11 @@ test_gradcheck_attention (void)
 
 static MmNode *
 build_affine (MmNode * const *x,
-              gconstpointer   data)
+              gconstpointer   data,
+              GError        **error)
 {
-  g_autoptr(GError) error = NULL;
-  MmNode *y = mm_affine_new (x[0], x[1], GPOINTER_TO_INT (data) ? x[2] : NULL, &error);
+  MmNode *y = mm_affine_new (x[0], x[1], GPOINTER_TO_INT (data) ? x[2] : NULL, error);
 
-  g_assert_no_error (error);
   return y;
 }
 
@@ -709,17 +349,17 @@ test_affine (void)
       MmTensor *x[3];
       g_autofree char *what = g_strdup_printf ("Affine%s", bias ? "" : " without bias");
 
-      x[0] = random_tensor (rand, 3, (gsize[]) { 2, 3, 4 }, -1.5, 1.5);
-      x[1] = random_tensor (rand, 2, (gsize[]) { 5, 4 }, -1, 1);
-      x[2] = random_tensor (rand, 1, (gsize[]) { 5 }, -1, 1);
+      x[0] = random_uniform_tensor (rand, 3, (gsize[]) { 2, 3, 4 }, -1.5, 1.5);
+      x[1] = random_uniform_tensor (rand, 2, (gsize[]) { 5, 4 }, -1, 1);
+      x[2] = random_uniform_tensor (rand, 1, (gsize[]) { 5 }, -1, 1);
       gradcheck (what, bias ? 3 : 2, x, build_affine, GINT_TO_POINTER (bias), rand);
       for (guint j = 0; j < 3; j++)
         mm_tensor_unref (x[j]);
     }
   {
-    g_autoptr(MmTensor) xt = random_tensor (rand, 3, (gsize[]) { 3, 4, 6 }, -1, 1);
-    g_autoptr(MmTensor) wt = random_tensor (rand, 2, (gsize[]) { 7, 6 }, -1, 1);
-    g_autoptr(MmTensor) bt = random_tensor (rand, 1, (gsize[]) { 7 }, -1, 1);
+    g_autoptr(MmTensor) xt = random_uniform_tensor (rand, 3, (gsize[]) { 3, 4, 6 }, -1, 1);
+    g_autoptr(MmTensor) wt = random_uniform_tensor (rand, 2, (gsize[]) { 7, 6 }, -1, 1);
+    g_autoptr(MmTensor) bt = random_uniform_tensor (rand, 1, (gsize[]) { 7 }, -1, 1);
     g_autoptr(MmNode) x = mm_constant_new (xt);
     g_autoptr(MmNode) w = mm_constant_new (wt);
     g_autoptr(MmNode) b = mm_constant_new (bt);
@@ -767,18 +407,17 @@ typedef struct {
 
 static MmNode *
 build_model (MmNode * const *x,
-             gconstpointer   data)
+             gconstpointer   data,
+             GError        **error)
 {
   const ModelSpec *m = data;
   g_autoptr(GHashTable) nodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                        (GDestroyNotify) mm_node_unref);
-  g_autoptr(GError) error = NULL;
   MmNode *y;
 
   for (guint i = 0; i < m->specs->len; i++)
     g_hash_table_insert (nodes, g_array_index (m->specs, MmParamSpec, i).name, mm_node_ref (x[i + 1]));
-  y = mm_module_construct (m->model, x[0], nodes, &error);
-  g_assert_no_error (error);
+  y = mm_module_construct (m->model, x[0], nodes, error);
   return y;
 }
 
@@ -799,11 +438,11 @@ test_gradcheck_modules (void)
 
       g_assert_no_error (error);
       m.specs = mm_module_get_params (m.model);
-      g_ptr_array_add (x, random_tensor (rand, 3, (gsize[]) { 2, 3, 4 }, -1.5, 1.5));
+      g_ptr_array_add (x, random_uniform_tensor (rand, 3, (gsize[]) { 2, 3, 4 }, -1.5, 1.5));
       for (guint i = 0; i < m.specs->len; i++)
         {
           const MmShape *s = &g_array_index (m.specs, MmParamSpec, i).shape;
-          g_ptr_array_add (x, random_tensor (rand, s->ndim, s->dim, -0.8, 0.8));
+          g_ptr_array_add (x, random_uniform_tensor (rand, s->ndim, s->dim, -0.8, 0.8));
         }
       gradcheck (models[k], x->len, (MmTensor **) x->pdata, build_model, &m, rand);
       g_array_unref (m.specs);
@@ -825,7 +464,7 @@ test_attention_maps (void)
   g_autoptr(MmParams) params = NULL;
   g_autoptr(GHashTable) nodes = NULL;
   g_autoptr(GRand) rand = g_rand_new_with_seed (24);
-  g_autoptr(MmTensor) xt = random_tensor (rand, 3, (gsize[]) { 3, 7, 8 }, -1, 1);
+  g_autoptr(MmTensor) xt = random_uniform_tensor (rand, 3, (gsize[]) { 3, 7, 8 }, -1, 1);
   g_autoptr(MmNode) y = NULL;
   g_autoptr(GPtrArray) maps = NULL;
   static const char *const labels[] = { "1.self_attn.attn_weights", "2.self_attn.attn_weights", "3.attn_weights" };
@@ -892,7 +531,7 @@ test_causal_ignores_future (void)
   g_autoptr(GArray) specs = mm_module_get_params (model);
   g_autoptr(MmParams) params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 6, &error);
   g_autoptr(GRand) rand = g_rand_new_with_seed (25);
-  g_autoptr(MmTensor) a = random_tensor (rand, 3, (gsize[]) { 2, 6, 8 }, -1, 1);
+  g_autoptr(MmTensor) a = random_uniform_tensor (rand, 3, (gsize[]) { 2, 6, 8 }, -1, 1);
   g_autoptr(MmTensor) b = mm_tensor_copy (a);
   g_autoptr(MmTensor) ya = NULL;
   g_autoptr(MmTensor) yb = NULL;
@@ -1185,7 +824,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   path = g_test_build_filename (G_TEST_DIST, "fixtures", "attn.txt", NULL);
-  fixture_cases = load_fixtures (path, &load_error);
+  fixture_cases = fx_load (path, NULL, &load_error);
 
   g_test_add_func ("/attention/load", test_load);
   if (fixture_cases != NULL)
@@ -1207,10 +846,8 @@ main (int argc, char **argv)
   g_test_add_func ("/attention/errors/modules", test_module_errors);
 
   ret = g_test_run ();
-  if (overall_where != NULL)
-    g_print ("# worst fixture: %.3f of the tolerance at %s\n", overall_worst, overall_where);
+  fx_print_worst ();
   g_clear_pointer (&fixture_cases, g_ptr_array_unref);
   g_clear_error (&load_error);
-  g_free (overall_where);
   return ret;
 }

@@ -22,6 +22,8 @@
  * so that ±h never changes which number of a window is the largest.
  */
 #include <myml.h>
+#include "fixture-reader.h"
+#include "gradcheck-util.h"
 #include <math.h>
 #include <string.h>
 
@@ -30,205 +32,12 @@
 
 /* ---- the fixture file ---------------------------------------------------- */
 
-typedef struct {
-  char *role;
-  char *name;
-  MmTensor *tensor;
-} FxTensor;
-
-typedef struct {
-  char *path;
-  char *op;
-  guint line;
-  GHashTable *params;   /* key → GStrv */
-  GPtrArray *tensors;   /* FxTensor*, in file order */
-} FxCase;
-
-static void
-fx_tensor_free (FxTensor *t)
-{
-  g_free (t->role);
-  g_free (t->name);
-  mm_tensor_unref (t->tensor);
-  g_free (t);
-}
-
-static void
-fx_case_free (FxCase *fc)
-{
-  g_free (fc->path);
-  g_free (fc->op);
-  g_hash_table_unref (fc->params);
-  g_ptr_array_unref (fc->tensors);
-  g_free (fc);
-}
-
-static GStrv
-split_words (const char *line)
-{
-  g_auto(GStrv) raw = g_strsplit_set (line, " \t", -1);
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-
-  for (guint i = 0; raw[i] != NULL; i++)
-    if (raw[i][0] != '\0')
-      g_strv_builder_add (b, raw[i]);
-  return g_strv_builder_end (b);
-}
-
-/* tensor ROLE NAME NDIM D1 .. DN : X1 .. XM */
-static FxTensor *
-parse_tensor (GStrv    w,
-              guint    lineno,
-              GError **error)
-{
-  guint n = g_strv_length (w);
-  guint64 ndim;
-  gsize dims[MM_MAX_DIMS];
-  MmShape shape;
-  g_autoptr(MmTensor) t = NULL;
-  FxTensor *fx;
-
-  if (n < 5 || !g_ascii_string_to_unsigned (w[3], 10, 0, MM_MAX_DIMS, &ndim, NULL)
-      || n < 5 + ndim || strcmp (w[4 + ndim], ":") != 0)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: malformed tensor", lineno);
-      return NULL;
-    }
-  for (guint i = 0; i < ndim; i++)
-    {
-      guint64 d;
-      if (!g_ascii_string_to_unsigned (w[4 + i], 10, 0, G_MAXUINT32, &d, NULL))
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: bad axis length", lineno);
-          return NULL;
-        }
-      dims[i] = d;
-    }
-  if (!mm_shape_init (&shape, ndim, dims, error))
-    return NULL;
-  if (n - 5 - ndim != mm_shape_size (&shape))
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: wrong number of values", lineno);
-      return NULL;
-    }
-  t = mm_tensor_new (&shape, error);
-  if (t == NULL)
-    return NULL;
-  for (gsize i = 0; i < t->size; i++)
-    {
-      char *end;
-      double v = g_ascii_strtod (w[5 + ndim + i], &end);
-      if (*end != '\0' || !isfinite (v))
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "line %u: “%s” is not a number", lineno,
-                       w[5 + ndim + i]);
-          return NULL;
-        }
-      t->data[i] = (float) v;
-    }
-  fx = g_new0 (FxTensor, 1);
-  fx->role = g_strdup (w[1]);
-  fx->name = g_strdup (w[2]);
-  fx->tensor = g_steal_pointer (&t);
-  return fx;
-}
-
-static GPtrArray *
-load_fixtures (const char  *path,
-               GError     **error)
-{
-  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_case_free);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  FxCase *cur = NULL;
-  gboolean have_format = FALSE;
-
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) w = NULL;
-      guint lineno = i + 1;
-
-      g_strchomp (lines[i]);
-      if (lines[i][0] == '\0' || lines[i][0] == '#')
-        continue;
-      w = split_words (lines[i]);
-      if (!have_format)
-        {
-          if (g_strv_length (w) != 2 || strcmp (w[0], "format") != 0 || strcmp (w[1], "1") != 0)
-            goto bad;
-          have_format = TRUE;
-        }
-      else if (strcmp (w[0], "case") == 0 && cur == NULL && g_strv_length (w) == 2)
-        {
-          cur = g_new0 (FxCase, 1);
-          cur->path = g_strdup (w[1]);
-          cur->line = lineno;
-          cur->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
-          cur->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_tensor_free);
-          g_ptr_array_add (cases, cur);
-        }
-      else if (cur == NULL)
-        goto bad;
-      else if (strcmp (w[0], "op") == 0 && g_strv_length (w) == 2 && cur->op == NULL)
-        cur->op = g_strdup (w[1]);
-      else if (strcmp (w[0], "param") == 0 && g_strv_length (w) >= 2)
-        g_hash_table_insert (cur->params, g_strdup (w[1]), g_strdupv (w + 2));
-      else if (strcmp (w[0], "tensor") == 0)
-        {
-          FxTensor *t = parse_tensor (w, lineno, error);
-          if (t == NULL)
-            return NULL;
-          g_ptr_array_add (cur->tensors, t);
-        }
-      else if (strcmp (w[0], "end") == 0 && cur->op != NULL)
-        cur = NULL;
-      else
-        {
-        bad:
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "%s line %u: unexpected “%s”", path, lineno, lines[i]);
-          return NULL;
-        }
-    }
-  if (cur != NULL || cases->len == 0)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "%s: truncated or empty", path);
-      return NULL;
-    }
-  return g_steal_pointer (&cases);
-}
-
-static const FxTensor *
-find_tensor (const FxCase *fc,
-             const char   *role,
-             const char   *name)
-{
-  for (guint i = 0; i < fc->tensors->len; i++)
-    {
-      const FxTensor *t = g_ptr_array_index (fc->tensors, i);
-      if (strcmp (t->role, role) == 0 && (name == NULL || strcmp (t->name, name) == 0))
-        return t;
-    }
-  return NULL;
-}
-
-static GStrv
-param_words (const FxCase *fc,
-             const char   *key)
-{
-  GStrv v = g_hash_table_lookup (fc->params, key);
-  g_assert_nonnull (v);
-  return v;
-}
-
 static void
 param_pair (const FxCase *fc,
             const char   *key,
             gsize        *out)
 {
-  GStrv v = param_words (fc, key);
+  GStrv v = fx_param_words (fc, key);
 
   g_assert_cmpuint (g_strv_length (v), ==, 2);
   for (guint i = 0; i < 2; i++)
@@ -239,7 +48,7 @@ static double
 param_double (const FxCase *fc,
               const char   *key)
 {
-  return g_ascii_strtod (param_words (fc, key)[0], NULL);
+  return g_ascii_strtod (fx_param_words (fc, key)[0], NULL);
 }
 
 static void
@@ -249,44 +58,6 @@ settings_from (const FxCase     *fc,
   param_pair (fc, "stride", st->stride);
   param_pair (fc, "padding", st->padding);
   param_pair (fc, "dilation", st->dilation);
-}
-
-/* ---- comparing ----------------------------------------------------------- */
-
-static double overall_worst;
-static char *overall_where;
-
-/* FALSE (with *failure set) on the first number out of tolerance. */
-static gboolean
-check_close (const char     *what,
-             const MmTensor *got,
-             const MmTensor *ref,
-             double         *worst,
-             char          **failure)
-{
-  double atol = ATOL_SCALE * (1.0 + mm_tensor_max_abs (ref));
-
-  if (!mm_tensor_same_shape (got, ref))
-    {
-      g_autofree char *sg = mm_tensor_shape_string (got);
-      g_autofree char *sr = mm_tensor_shape_string (ref);
-      *failure = g_strdup_printf ("%s: shape %s, PyTorch has %s", what, sg, sr);
-      return FALSE;
-    }
-  for (gsize i = 0; i < ref->size; i++)
-    {
-      double r = ref->data[i], g = got->data[i];
-      double diff = fabs (g - r), tol = RTOL * fabs (r) + atol;
-
-      if (!(diff <= tol))
-        {
-          *failure = g_strdup_printf ("%s[%" G_GSIZE_FORMAT "] = %.9g, PyTorch says %.9g (difference %.3g, "
-                                      "tolerance %.3g)", what, i, g, r, diff, tol);
-          return FALSE;
-        }
-      *worst = MAX (*worst, diff / tol);
-    }
-  return TRUE;
 }
 
 /* ---- the node cases ------------------------------------------------------ */
@@ -316,7 +87,7 @@ build_node (const FxCase  *fc,
     }
   else if (strcmp (fc->op, "BatchNorm") == 0)
     {
-      gboolean train = strcmp (param_words (fc, "mode")[0], "train") == 0;
+      gboolean train = strcmp (fx_param_words (fc, "mode")[0], "train") == 0;
       y = mm_batch_norm_new (in->pdata[0], in->pdata[1], in->pdata[2], train ? NULL : in->pdata[3],
                              train ? NULL : in->pdata[4], param_double (fc, "eps"), &error);
       g_assert_true (mm_batch_norm_is_training (y) == train);
@@ -340,8 +111,8 @@ test_node_case (gconstpointer data)
   g_autoptr(MmNode) y = NULL;
   g_autofree MmTensor **grads = NULL;
   g_autofree char *failure = NULL;
-  const FxTensor *up = find_tensor (fc, "upstream", "y");
-  const FxTensor *value = find_tensor (fc, "value", "y");
+  const FxTensor *up = fx_find_tensor (fc, "upstream", "y");
+  const FxTensor *value = fx_find_tensor (fc, "value", "y");
   double worst = 0.0;
 
   g_test_message ("%s (fixture line %u)", fc->path, fc->line);
@@ -369,46 +140,42 @@ test_node_case (gconstpointer data)
     g_assert_true (strstr (d, mm_node_get_type_name (y)) != NULL);
   }
 
-  check_close ("value", mm_node_get_value (y), value->tensor, &worst, &failure);
+  fx_check_close ("value", mm_node_get_value (y), value->tensor, RTOL, ATOL_SCALE, &worst, &failure);
 
   grads = g_new0 (MmTensor *, in->len);
   g_assert_true (mm_node_get_gradients_against (y, in->len, (MmNode **) in->pdata, up->tensor, grads, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < in->len; i++)
     {
-      const FxTensor *ref = find_tensor (fc, "grad", names->pdata[i]);
+      const FxTensor *ref = fx_find_tensor (fc, "grad", names->pdata[i]);
       g_autofree char *what = g_strdup_printf ("grad %s", (char *) names->pdata[i]);
 
       g_assert_nonnull (ref);
       if (failure == NULL)
-        check_close (what, grads[i], ref->tensor, &worst, &failure);
+        fx_check_close (what, grads[i], ref->tensor, RTOL, ATOL_SCALE, &worst, &failure);
       mm_tensor_unref (grads[i]);
     }
 
   /* BatchNorm in training mode: PyTorch's update of the running statistics. */
-  if (failure == NULL && find_tensor (fc, "state", "running_mean") != NULL)
+  if (failure == NULL && fx_find_tensor (fc, "state", "running_mean") != NULL)
     {
       g_autoptr(MmTensor) mean = NULL;
       g_autoptr(MmTensor) var = NULL;
 
-      mm_batch_norm_running_update (y, find_tensor (fc, "state", "running_mean")->tensor,
-                                    find_tensor (fc, "state", "running_var")->tensor,
+      mm_batch_norm_running_update (y, fx_find_tensor (fc, "state", "running_mean")->tensor,
+                                    fx_find_tensor (fc, "state", "running_var")->tensor,
                                     param_double (fc, "momentum"), &mean, &var);
-      if (check_close ("running mean", mean, find_tensor (fc, "updated", "running_mean")->tensor, &worst, &failure))
-        check_close ("running var", var, find_tensor (fc, "updated", "running_var")->tensor, &worst, &failure);
+      if (fx_check_close ("running mean", mean, fx_find_tensor (fc, "updated", "running_mean")->tensor,
+                          RTOL, ATOL_SCALE, &worst, &failure))
+        fx_check_close ("running var", var, fx_find_tensor (fc, "updated", "running_var")->tensor,
+                        RTOL, ATOL_SCALE, &worst, &failure);
     }
 
   if (failure != NULL)
     g_test_fail_printf ("%s: %s", fc->path, failure);
   else
     {
-      g_test_message ("worst: %.3f of the tolerance", worst);
-      if (worst > overall_worst || overall_where == NULL)
-        {
-          overall_worst = worst;
-          g_free (overall_where);
-          overall_where = g_strdup (fc->path);
-        }
+      fx_record_worst (fc, worst);
     }
 }
 
@@ -428,15 +195,15 @@ test_train_case (gconstpointer data)
 {
   const FxCase *fc = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *model_text = g_strjoinv (" ", param_words (fc, "model"));
+  g_autofree char *model_text = g_strjoinv (" ", fx_param_words (fc, "model"));
   g_autoptr(MmModule) model = mm_module_parse (model_text, &error);
   g_autoptr(MmLoss) ce = NULL;
   g_autoptr(MmLoss) loss = NULL;
   g_autoptr(MmParams) init = mm_params_new ();
   g_autoptr(MmOptimizer) opt = NULL;
-  GStrv optw = param_words (fc, "optimizer");
-  guint steps = (guint) g_ascii_strtoull (param_words (fc, "steps")[0], NULL, 10);
-  const MmTensor *losses = find_tensor (fc, "losses", "loss")->tensor;
+  GStrv optw = fx_param_words (fc, "optimizer");
+  guint steps = (guint) g_ascii_strtoull (fx_param_words (fc, "steps")[0], NULL, 10);
+  const MmTensor *losses = fx_find_tensor (fc, "losses", "loss")->tensor;
   MmOptimizerConfig config;
   MmOptimizerKind kind;
   double worst = 0.0;
@@ -463,8 +230,8 @@ test_train_case (gconstpointer data)
   for (guint s = 0; s < steps; s++)
     {
       g_autofree char *step = g_strdup_printf ("%u", s);
-      g_autoptr(MmStepInfo) info = mm_optimizer_step (opt, find_tensor (fc, "x", step)->tensor,
-                                                      find_tensor (fc, "y", step)->tensor, &error);
+      g_autoptr(MmStepInfo) info = mm_optimizer_step (opt, fx_find_tensor (fc, "x", step)->tensor,
+                                                      fx_find_tensor (fc, "y", step)->tensor, &error);
       double got;
 
       g_assert_no_error (error);
@@ -528,124 +295,6 @@ test_load (void)
 
 /* ---- finite differences -------------------------------------------------- */
 
-#define FD_STEP 3e-3
-#define FD_RTOL 2e-3
-#define FD_ATOL 1e-3
-
-typedef MmNode *(*BuildFunc) (MmNode * const *x,
-                              gconstpointer   data);
-
-static MmNode *
-build_on (guint             n,
-          MmTensor * const *x,
-          BuildFunc         build,
-          gconstpointer     data,
-          MmNode          **consts)
-{
-  for (guint i = 0; i < n; i++)
-    consts[i] = mm_constant_new (x[i]);
-  return build (consts, data);
-}
-
-static double
-weighted_value (guint             n,
-                MmTensor * const *x,
-                BuildFunc         build,
-                gconstpointer     data,
-                const MmTensor   *w)
-{
-  g_autofree MmNode **consts = g_new0 (MmNode *, n);
-  MmNode *y = build_on (n, x, build, data, consts);
-  const MmTensor *v = mm_node_get_value (y);
-  double L = 0.0;
-
-  for (gsize i = 0; i < v->size; i++)
-    L += (double) w->data[i] * (double) v->data[i];
-  mm_node_unref (y);
-  for (guint i = 0; i < n; i++)
-    mm_node_unref (consts[i]);
-  return L;
-}
-
-static void
-gradcheck (const char       *what,
-           guint             n,
-           MmTensor * const *x,
-           BuildFunc         build,
-           gconstpointer     data,
-           GRand            *rand)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree MmNode **consts = g_new0 (MmNode *, n);
-  g_autofree MmTensor **grads = g_new0 (MmTensor *, n);
-  g_autofree MmTensor **probe = g_new0 (MmTensor *, n);
-  g_autoptr(MmTensor) w = NULL;
-  MmNode *y;
-  double worst = 0.0;
-
-  y = build_on (n, x, build, data, consts);
-  w = mm_tensor_new_like (mm_node_get_value (y));
-  mm_tensor_fill_normal (w, rand, 0.0f, 1.0f);
-  g_assert_true (mm_node_get_gradients_against (y, n, consts, w, grads, &error));
-  g_assert_no_error (error);
-  mm_node_unref (y);
-  for (guint i = 0; i < n; i++)
-    mm_node_unref (consts[i]);
-
-  for (guint i = 0; i < n; i++)
-    {
-      double scale = mm_tensor_max_abs (grads[i]);
-
-      g_assert_true (mm_tensor_same_shape (grads[i], x[i]));
-      memcpy (probe, x, n * sizeof (MmTensor *));
-      for (gsize k = 0; k < x[i]->size; k++)
-        {
-          g_autoptr(MmTensor) plus = mm_tensor_copy (x[i]);
-          g_autoptr(MmTensor) minus = mm_tensor_copy (x[i]);
-          float x0 = x[i]->data[k];
-          double h = FD_STEP * MAX (1.0, fabs (x0));
-          double num, ana, err, tol;
-
-          plus->data[k] = (float) (x0 + h);
-          minus->data[k] = (float) (x0 - h);
-          probe[i] = plus;
-          num = weighted_value (n, probe, build, data, w);
-          probe[i] = minus;
-          num -= weighted_value (n, probe, build, data, w);
-          num /= (double) plus->data[k] - (double) minus->data[k];
-          probe[i] = x[i];
-
-          ana = grads[i]->data[k];
-          err = fabs (num - ana);
-          tol = FD_RTOL * fabs (ana) + FD_ATOL * (1.0 + scale);
-          worst = MAX (worst, err / tol);
-          if (!(err <= tol))
-            {
-              g_test_fail_printf ("%s: dL/dx%u[%" G_GSIZE_FORMAT "] is %.7g, finite differences give %.7g",
-                                  what, i, k, ana, num);
-              break;
-            }
-        }
-      mm_tensor_unref (grads[i]);
-    }
-  g_test_message ("%s: worst difference %.3f of the tolerance", what, worst);
-}
-
-static MmTensor *
-random_tensor (GRand       *rand,
-               guint        ndim,
-               const gsize *dims,
-               double       lo,
-               double       hi)
-{
-  MmTensor *t = mm_tensor_new_dims (ndim, dims, NULL);
-
-  g_assert_nonnull (t);
-  for (gsize i = 0; i < t->size; i++)
-    t->data[i] = (float) g_rand_double_range (rand, lo, hi);
-  return t;
-}
-
 /* Distinct numbers at least 0.05 apart, shuffled: no window of a max pool
  * has two numbers within ±h of each other. */
 static MmTensor *
@@ -675,16 +324,15 @@ typedef struct {
 
 static MmNode *
 build_conv (MmNode * const *x,
-            gconstpointer   data)
+            gconstpointer   data,
+            GError        **error)
 {
   const ConvSpec *c = data;
   MmConv2dSettings st;
-  g_autoptr(GError) error = NULL;
   MmNode *y;
 
   mm_conv2d_settings_init (&st, c->stride, c->padding, c->dilation);
-  y = mm_conv2d_new (x[0], x[1], c->bias ? x[2] : NULL, &st, &error);
-  g_assert_no_error (error);
+  y = mm_conv2d_new (x[0], x[1], c->bias ? x[2] : NULL, &st, error);
   return y;
 }
 
@@ -710,9 +358,9 @@ test_gradcheck_conv (void)
       gsize k = cases[i].spec.kernel;
       MmTensor *x[3];
 
-      x[0] = random_tensor (rand, 4, s, -2, 2);
-      x[1] = random_tensor (rand, 4, (gsize[]) { cases[i].out, s[1], k, k }, -1, 1);
-      x[2] = random_tensor (rand, 1, &cases[i].out, -1, 1);
+      x[0] = random_uniform_tensor (rand, 4, s, -2, 2);
+      x[1] = random_uniform_tensor (rand, 4, (gsize[]) { cases[i].out, s[1], k, k }, -1, 1);
+      x[2] = random_uniform_tensor (rand, 1, &cases[i].out, -1, 1);
       gradcheck (cases[i].name, cases[i].spec.bias ? 3 : 2, x, build_conv, &cases[i].spec, rand);
       for (guint j = 0; j < 3; j++)
         mm_tensor_unref (x[j]);
@@ -726,18 +374,15 @@ typedef struct {
 
 static MmNode *
 build_pool (MmNode * const *x,
-            gconstpointer   data)
+            gconstpointer   data,
+            GError        **error)
 {
   const PoolSpec *p = data;
   MmConv2dSettings st;
-  g_autoptr(GError) error = NULL;
-  MmNode *y;
 
   mm_conv2d_settings_init (&st, p->stride, p->padding, p->dilation);
-  y = p->max ? mm_max_pool2d_new (x[0], p->kernel, p->kernel, &st, &error)
-             : mm_avg_pool2d_new (x[0], p->kernel, p->kernel, &st, &error);
-  g_assert_no_error (error);
-  return y;
+  return p->max ? mm_max_pool2d_new (x[0], p->kernel, p->kernel, &st, error)
+                : mm_avg_pool2d_new (x[0], p->kernel, p->kernel, &st, error);
 }
 
 static void
@@ -759,7 +404,7 @@ test_gradcheck_pool (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       MmTensor *x = cases[i].spec.max ? separated_tensor (rand, 4, cases[i].shape)
-                                      : random_tensor (rand, 4, cases[i].shape, -2, 2);
+                                      : random_uniform_tensor (rand, 4, cases[i].shape, -2, 2);
       gradcheck (cases[i].name, 1, &x, build_pool, &cases[i].spec, rand);
       mm_tensor_unref (x);
     }
@@ -767,13 +412,12 @@ test_gradcheck_pool (void)
 
 static MmNode *
 build_batch_norm (MmNode * const *x,
-                  gconstpointer   data)
+                  gconstpointer   data,
+                  GError        **error)
 {
   gboolean train = GPOINTER_TO_INT (data);
-  g_autoptr(GError) error = NULL;
-  MmNode *y = mm_batch_norm_new (x[0], x[1], x[2], train ? NULL : x[3], train ? NULL : x[4], 1e-5, &error);
+  MmNode *y = mm_batch_norm_new (x[0], x[1], x[2], train ? NULL : x[3], train ? NULL : x[4], 1e-5, error);
 
-  g_assert_no_error (error);
   return y;
 }
 
@@ -791,11 +435,11 @@ test_gradcheck_batch_norm (void)
         g_autofree char *what = g_strdup_printf ("BatchNorm %s, %u axes", train ? "training" : "eval", ndim);
         MmTensor *x[5];
 
-        x[0] = random_tensor (rand, ndim, shapes[s], -2, 2);
-        x[1] = random_tensor (rand, 1, &C, 0.5, 1.5);
-        x[2] = random_tensor (rand, 1, &C, -1, 1);
-        x[3] = random_tensor (rand, 1, &C, -0.5, 0.5);
-        x[4] = random_tensor (rand, 1, &C, 0.5, 2);
+        x[0] = random_uniform_tensor (rand, ndim, shapes[s], -2, 2);
+        x[1] = random_uniform_tensor (rand, 1, &C, 0.5, 1.5);
+        x[2] = random_uniform_tensor (rand, 1, &C, -1, 1);
+        x[3] = random_uniform_tensor (rand, 1, &C, -0.5, 0.5);
+        x[4] = random_uniform_tensor (rand, 1, &C, 0.5, 2);
         gradcheck (what, train ? 3 : 5, x, build_batch_norm, GINT_TO_POINTER (train), rand);
         for (guint j = 0; j < 5; j++)
           mm_tensor_unref (x[j]);
@@ -804,13 +448,12 @@ test_gradcheck_batch_norm (void)
 
 static MmNode *
 build_dropout (MmNode * const *x,
-               gconstpointer   data)
+               gconstpointer   data,
+               GError        **error)
 {
-  g_autoptr(GError) error = NULL;
   /* The same seed for every evaluation: the same mask. */
-  MmNode *y = mm_dropout_new (x[0], 0.4, 77, &error);
+  MmNode *y = mm_dropout_new (x[0], 0.4, 77, error);
 
-  g_assert_no_error (error);
   return y;
 }
 
@@ -818,7 +461,7 @@ static void
 test_gradcheck_dropout (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (14);
-  MmTensor *x = random_tensor (rand, 2, (gsize[]) { 4, 6 }, -2, 2);
+  MmTensor *x = random_uniform_tensor (rand, 2, (gsize[]) { 4, 6 }, -2, 2);
 
   gradcheck ("Dropout p=0.4", 1, &x, build_dropout, NULL, rand);
   mm_tensor_unref (x);
@@ -840,8 +483,8 @@ test_dropout_mask (void)
     {
       double p = ps[k];
       g_autoptr(GError) error = NULL;
-      g_autoptr(MmTensor) xt = random_tensor (rand, 2, dims, -2, 2);
-      g_autoptr(MmTensor) gt = random_tensor (rand, 2, dims, -1, 1);
+      g_autoptr(MmTensor) xt = random_uniform_tensor (rand, 2, dims, -2, 2);
+      g_autoptr(MmTensor) gt = random_uniform_tensor (rand, 2, dims, -1, 1);
       g_autoptr(MmNode) x = mm_constant_new (xt);
       g_autoptr(MmNode) y = mm_dropout_new (x, p, 1000 + k, &error);
       g_autoptr(MmNode) same = mm_dropout_new (x, p, 1000 + k, &error);
@@ -994,7 +637,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   path = g_test_build_filename (G_TEST_DIST, "fixtures", "conv.txt", NULL);
-  fixture_cases = load_fixtures (path, &load_error);
+  fixture_cases = fx_load (path, NULL, &load_error);
 
   g_test_add_func ("/conv/load", test_load);
   if (fixture_cases != NULL)
@@ -1013,10 +656,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/errors", test_node_errors);
 
   ret = g_test_run ();
-  if (overall_where != NULL)
-    g_print ("# worst fixture: %.3f of the tolerance at %s\n", overall_worst, overall_where);
+  fx_print_worst ();
   g_clear_pointer (&fixture_cases, g_ptr_array_unref);
   g_clear_error (&load_error);
-  g_free (overall_where);
   return ret;
 }

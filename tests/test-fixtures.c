@@ -19,265 +19,15 @@
  * case; it never skips.
  */
 #include <myml.h>
+#include "fixture-reader.h"
 #include <math.h>
 #include <string.h>
 
 #define RTOL 1e-5
 #define ATOL_SCALE 1e-6
 
-typedef struct {
-  char *role;       /* input, value, upstream, grad */
-  char *name;
-  MmTensor *tensor;
-} FxTensor;
-
-typedef struct {
-  char *path;
-  char *op;
-  guint line;
-  GHashTable *params;   /* key → GStrv */
-  GPtrArray *tensors;   /* FxTensor*, in file order */
-} FxCase;
-
-static void
-fx_tensor_free (FxTensor *t)
-{
-  g_free (t->role);
-  g_free (t->name);
-  mm_tensor_unref (t->tensor);
-  g_free (t);
-}
-
-static void
-fx_case_free (FxCase *fc)
-{
-  g_free (fc->path);
-  g_free (fc->op);
-  g_hash_table_unref (fc->params);
-  g_ptr_array_unref (fc->tensors);
-  g_free (fc);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FxCase, fx_case_free)
-
-/* ---- parsing ------------------------------------------------------------- */
-
-/* Words of a line, empty ones dropped (several spaces count as one). */
-static GStrv
-split_words (const char *line)
-{
-  g_auto(GStrv) raw = g_strsplit_set (line, " \t", -1);
-  GStrvBuilder *b = g_strv_builder_new ();
-
-  for (guint i = 0; raw[i] != NULL; i++)
-    if (raw[i][0] != '\0')
-      g_strv_builder_add (b, raw[i]);
-  GStrv words = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
-  return words;
-}
-
-static gboolean
-parse_float (const char *word,
-             float      *out)
-{
-  char *end = NULL;
-  double v = g_ascii_strtod (word, &end);
-
-  if (end == word || *end != '\0' || !isfinite (v))
-    return FALSE;
-  *out = (float) v;
-  return isfinite (*out);
-}
-
-static gboolean
-parse_uint (const char *word,
-            guint64     max,
-            guint64    *out)
-{
-  return g_ascii_string_to_unsigned (word, 10, 0, max, out, NULL);
-}
-
-/* tensor ROLE NAME NDIM D1 .. DN : X1 .. XM */
-static FxTensor *
-parse_tensor (GStrv    words,
-              guint    lineno,
-              GError **error)
-{
-  static const char *const roles[] = { "input", "value", "upstream", "grad", NULL };
-  guint n = g_strv_length (words);
-  guint64 ndim;
-  gsize dims[MM_MAX_DIMS];
-  MmShape shape;
-  g_autoptr(MmTensor) t = NULL;
-  FxTensor *fx;
-
-  if (n < 5 || !g_strv_contains (roles, words[1]) || !parse_uint (words[3], MM_MAX_DIMS, &ndim)
-      || n < 5 + ndim || strcmp (words[4 + ndim], ":") != 0)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                   "line %u: expected “tensor ROLE NAME NDIM DIMS… : VALUES…”", lineno);
-      return NULL;
-    }
-  for (guint i = 0; i < ndim; i++)
-    {
-      guint64 d;
-      if (!parse_uint (words[4 + i], G_MAXUINT32, &d))
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                       "line %u: “%s” is not an axis length", lineno, words[4 + i]);
-          return NULL;
-        }
-      dims[i] = d;
-    }
-  if (!mm_shape_init (&shape, ndim, dims, error))
-    {
-      g_prefix_error (error, "line %u: ", lineno);
-      return NULL;
-    }
-  if (n - 5 - ndim != mm_shape_size (&shape))
-    {
-      g_autofree char *s = mm_shape_to_string (&shape);
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                   "line %u: a tensor of shape %s needs %" G_GSIZE_FORMAT " values, the line has %u",
-                   lineno, s, mm_shape_size (&shape), (guint) (n - 5 - ndim));
-      return NULL;
-    }
-  t = mm_tensor_new (&shape, error);
-  if (t == NULL)
-    return NULL;
-  for (gsize i = 0; i < t->size; i++)
-    if (!parse_float (words[5 + ndim + i], &t->data[i]))
-      {
-        g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                     "line %u: “%s” is not a finite number", lineno, words[5 + ndim + i]);
-        return NULL;
-      }
-
-  fx = g_new0 (FxTensor, 1);
-  fx->role = g_strdup (words[1]);
-  fx->name = g_strdup (words[2]);
-  fx->tensor = g_steal_pointer (&t);
-  return fx;
-}
-
-/* Parses the whole text; on success returns the cases (at least one). */
-static GPtrArray *
-parse_fixtures (const char  *text,
-                GError     **error)
-{
-  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_case_free);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  g_autoptr(FxCase) cur = NULL;
-  gboolean have_format = FALSE;
-  guint lineno = 0;
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) w = NULL;
-      const char *kw;
-
-      lineno = i + 1;
-      g_strchomp (lines[i]);
-      if (lines[i][0] == '\0' || lines[i][0] == '#')
-        continue;
-      w = split_words (lines[i]);
-      kw = w[0];
-
-      if (!have_format)
-        {
-          if (strcmp (kw, "format") != 0 || g_strv_length (w) != 2 || strcmp (w[1], "1") != 0)
-            {
-              g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                           "line %u: the file must start with “format 1”", lineno);
-              return NULL;
-            }
-          have_format = TRUE;
-        }
-      else if (strcmp (kw, "case") == 0)
-        {
-          if (cur != NULL)
-            {
-              g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                           "line %u: “case” inside a case (missing “end”)", lineno);
-              return NULL;
-            }
-          if (g_strv_length (w) != 2)
-            {
-              g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                           "line %u: expected “case PATH”", lineno);
-              return NULL;
-            }
-          cur = g_new0 (FxCase, 1);
-          cur->path = g_strdup (w[1]);
-          cur->line = lineno;
-          cur->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
-          cur->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_tensor_free);
-        }
-      else if (cur == NULL)
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                       "line %u: “%s” outside a case", lineno, kw);
-          return NULL;
-        }
-      else if (strcmp (kw, "op") == 0 && g_strv_length (w) == 2 && cur->op == NULL)
-        cur->op = g_strdup (w[1]);
-      else if (strcmp (kw, "param") == 0 && g_strv_length (w) >= 2
-               && !g_hash_table_contains (cur->params, w[1]))
-        g_hash_table_insert (cur->params, g_strdup (w[1]), g_strdupv (w + 2));
-      else if (strcmp (kw, "tensor") == 0)
-        {
-          FxTensor *t = parse_tensor (w, lineno, error);
-          if (t == NULL)
-            return NULL;
-          g_ptr_array_add (cur->tensors, t);
-        }
-      else if (strcmp (kw, "end") == 0 && g_strv_length (w) == 1)
-        {
-          if (cur->op == NULL || cur->tensors->len == 0)
-            {
-              g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                           "line %u: case “%s” has no op or no tensors", lineno, cur->path);
-              return NULL;
-            }
-          g_ptr_array_add (cases, g_steal_pointer (&cur));
-        }
-      else
-        {
-          g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                       "line %u: unexpected “%s”", lineno, lines[i]);
-          return NULL;
-        }
-    }
-  if (cur != NULL)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT,
-                   "case “%s” (line %u) is not closed by “end”: the file is truncated",
-                   cur->path, cur->line);
-      return NULL;
-    }
-  if (cases->len == 0)
-    {
-      g_set_error (error, MM_ERROR, MM_ERROR_FORMAT, "the fixture file has no cases");
-      return NULL;
-    }
-  return g_steal_pointer (&cases);
-}
-
-static GPtrArray *
-load_fixtures (const char  *path,
-               GError     **error)
-{
-  g_autofree char *text = NULL;
-  GPtrArray *cases;
-
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return NULL;
-  cases = parse_fixtures (text, error);
-  if (cases == NULL)
-    g_prefix_error (error, "%s: ", path);
-  return cases;
-}
+/* The roles of core.txt's tensors. */
+static const char *const fixture_roles[] = { "input", "value", "upstream", "grad", NULL };
 
 /* ---- case access --------------------------------------------------------- */
 
@@ -297,7 +47,7 @@ param_uint (const FxCase *fc,
   guint64 v = 0;
 
   g_assert_nonnull (s);
-  g_assert_true (parse_uint (s, G_MAXUINT32, &v));
+  g_assert_true (fx_parse_uint (s, G_MAXUINT32, &v));
   return (guint) v;
 }
 
@@ -309,7 +59,7 @@ param_float (const FxCase *fc,
   float v = 0.0f;
 
   g_assert_nonnull (s);
-  g_assert_true (parse_float (s, &v));
+  g_assert_true (fx_parse_float (s, &v));
   return v;
 }
 
@@ -329,24 +79,10 @@ param_uints (const FxCase *fc,
   for (guint i = 0; i < n; i++)
     {
       guint64 x;
-      g_assert_true (parse_uint (v[i], G_MAXUINT32, &x));
+      g_assert_true (fx_parse_uint (v[i], G_MAXUINT32, &x));
       out[i] = x;
     }
   return n;
-}
-
-static const FxTensor *
-find_tensor (const FxCase *fc,
-             const char   *role,
-             const char   *name)
-{
-  for (guint i = 0; i < fc->tensors->len; i++)
-    {
-      const FxTensor *t = g_ptr_array_index (fc->tensors, i);
-      if (strcmp (t->role, role) == 0 && (name == NULL || strcmp (t->name, name) == 0))
-        return t;
-    }
-  return NULL;
 }
 
 /* ---- building the graph --------------------------------------------------- */
@@ -629,7 +365,7 @@ test_case (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree MmTensor **grads = NULL;
   g_autofree char *failure = NULL;
-  const FxTensor *up = find_tensor (fc, "upstream", NULL);
+  const FxTensor *up = fx_find_tensor (fc, "upstream", NULL);
   Worst w = { 0 };
   MmNode *root;
 
@@ -768,7 +504,7 @@ test_parser_rejects (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      GPtrArray *cases = parse_fixtures (bad[i].text, &error);
+      GPtrArray *cases = fx_parse (bad[i].text, fixture_roles, &error);
 
       g_assert_null (cases);
       g_assert_error (error, MM_ERROR, MM_ERROR_FORMAT);
@@ -778,7 +514,7 @@ test_parser_rejects (void)
 
   /* …and a missing file is an error too, not an empty test run. */
   g_autoptr(GError) error = NULL;
-  g_assert_null (load_fixtures ("/nonexistent/core.txt", &error));
+  g_assert_null (fx_load ("/nonexistent/core.txt", fixture_roles, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 }
 
@@ -803,7 +539,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   path = g_test_build_filename (G_TEST_DIST, "fixtures", "core.txt", NULL);
-  fixture_cases = load_fixtures (path, &load_error);
+  fixture_cases = fx_load (path, fixture_roles, &load_error);
 
   g_test_add_func ("/load", test_load);
   g_test_add_func ("/parser-rejects-malformed", test_parser_rejects);
