@@ -12,67 +12,7 @@
 #include "mm-draw-bar.h"
 #include "mm-decision-view.h"
 
-#include "test-wait.h"
-#define TIMEOUT_S (60 * test_timeout_scale ())
-
-static MmApplication *app;
-
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
-    while (!(cond) && g_get_monotonic_time () < _end)                         \
-      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
-    if (!(cond))                                                              \
-      g_error ("timed out waiting for %s", #cond);                            \
-  } G_STMT_END
-
-static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
-}
-
-static MmWindow *
-new_window (void)
-{
-  MmWindow *win = mm_window_new (app);
-  MmSession *session = mm_window_get_session (win);
-
-  gtk_window_present (GTK_WINDOW (win));
-  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
-  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
-  return win;
-}
-
-static void
-save_png (GtkWidget  *widget,
-          const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot;
-  int w = 0, h = 0;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            name, NULL);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
-    {
-      pump (100);
-      w = gtk_widget_get_width (widget);
-      h = gtk_widget_get_height (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("wrote %s", path);
-}
+#include "gui-harness.h"
 
 /* relu(A·B) with A (100, 200), B (200, 50): TensorDot 2·100·200·50 = 2 000 000
  * operations forward, ReLU 5000; 0.004 s of wall time for the step. */
@@ -178,7 +118,7 @@ test_cost_table (void)
 static void
 test_cost_live (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   MmCostView *view = MM_COST_VIEW (mm_window_get_cost_view (win));
   GtkStack *stack = GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (view)));
@@ -202,9 +142,9 @@ test_cost_live (void)
       found_linear |= g_str_has_prefix (name, "0 · Linear(2, ");
     }
   g_assert_true (found_linear);
-  save_png (GTK_WIDGET (win), "h8-cost-view.png");
+  gui_save_png (GTK_WIDGET (win), "h8-cost-view.png");
   mm_cost_view_set_grouping (view, MM_COST_BY_TYPE);
-  save_png (GTK_WIDGET (win), "h8-cost-view-types.png");
+  gui_save_png (GTK_WIDGET (win), "h8-cost-view-types.png");
 
   gtk_stack_set_visible_child_name (stack, "live");
   WAIT_FOR (!gtk_widget_get_mapped (GTK_WIDGET (view)));
@@ -231,7 +171,7 @@ click_data (MmDrawBar      *bar,
 static void
 test_draw (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   MmDrawBar *bar = MM_DRAW_BAR (mm_window_get_draw_bar (win));
   MmDecisionView *view = MM_DECISION_VIEW (mm_window_get_decision_view (win));
@@ -257,7 +197,7 @@ test_draw (void)
   g_assert_null (mm_session_get_train_data (session));
   g_assert_false (mm_session_can_train (session));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
-  save_png (GTK_WIDGET (win), "h8-draw-empty.png");
+  gui_save_png (GTK_WIDGET (win), "h8-draw-empty.png");
 
   /* A left click adds a point of the chosen class where it lands. */
   mm_draw_bar_set_class (bar, 1);
@@ -343,13 +283,13 @@ test_draw (void)
     g_test_message ("drawn points classified: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT, correct, n);
     g_assert_cmpuint (correct, >=, n * 9 / 10);
   }
-  pump (500);
-  save_png (GTK_WIDGET (win), "h8-draw.png");
+  gui_pump (500);
+  gui_save_png (GTK_WIDGET (win), "h8-draw.png");
 
   /* Every point removed while training: training pauses, no crash. */
   mm_draw_bar_clear (bar);
   g_assert_cmpint (mm_session_get_state (session), ==, MM_TRAINER_PAUSED);
-  pump (200);
+  gui_pump (200);
   mm_draw_bar_set_drawing (bar, FALSE);
   g_assert_cmpuint (mm_decision_view_get_drawing (view), ==, 0);
   g_action_group_activate_action (G_ACTION_GROUP (win), "stop", NULL);
@@ -359,17 +299,10 @@ test_draw (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  app = MM_APPLICATION (mm_application_new ());
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  gui_harness_init (&argc, &argv, GUI_HARNESS_DEMO_TOY, 60);
 
   g_test_add_func ("/cost-view/table", test_cost_table);
   g_test_add_func ("/cost-view/live", test_cost_live);
   g_test_add_func ("/draw/clicks-and-training", test_draw);
-  status = g_test_run ();
-  g_object_unref (app);
-  return status;
+  return gui_harness_run ();
 }

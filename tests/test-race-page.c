@@ -12,19 +12,7 @@
 #include "mm-session.h"
 #include "mm-race-page.h"
 
-#include "test-wait.h"
-#define TIMEOUT_S (120 * test_timeout_scale ())
-
-static MmApplication *app;
-
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
-    while (!(cond) && g_get_monotonic_time () < _end)                         \
-      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
-    if (!(cond))                                                              \
-      g_error ("timed out waiting for %s", #cond);                            \
-  } G_STMT_END
+#include "gui-harness.h"
 
 static GtkWidget *
 find_race_page (GtkWidget *w)
@@ -43,15 +31,9 @@ find_race_page (GtkWidget *w)
 static MmRacePage *
 open_race_page (MmWindow **win_out)
 {
-  MmWindow *win = mm_window_new (app);
-  MmSession *session = mm_window_get_session (win);
-  GtkWidget *page;
+  MmWindow *win = gui_new_window (1366, 768);
+  GtkWidget *page = find_race_page (GTK_WIDGET (win));
 
-  gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);
-  gtk_window_present (GTK_WINDOW (win));
-  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
-  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
-  page = find_race_page (GTK_WIDGET (win));
   g_assert_nonnull (page);
   /* It is a page of the views' stack, titled for the switcher. */
   g_assert_true (GTK_IS_STACK (gtk_widget_get_parent (page)));
@@ -60,40 +42,6 @@ open_race_page (MmWindow **win_out)
   gtk_stack_set_visible_child (GTK_STACK (gtk_widget_get_parent (page)), page);
   *win_out = win;
   return MM_RACE_PAGE (page);
-}
-
-static void
-save_png (GtkWidget  *widget,
-          const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  const char *dirs[2] = { g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                          g_getenv ("MYML_SHOTS_DIR") };
-  int w = 0, h = 0;
-
-  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
-    {
-      GtkSnapshot *snapshot;
-      for (int i = 0; i < 50; i++)
-        g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-      w = gtk_widget_get_width (widget);
-      h = gtk_widget_get_height (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  for (int d = 0; d < 2; d++)
-    if (dirs[d] != NULL)
-      {
-        g_autofree char *path = g_build_filename (dirs[d], name, NULL);
-        g_assert_true (gdk_texture_save_to_png (texture, path));
-        g_test_message ("wrote %s", path);
-      }
 }
 
 static gboolean
@@ -144,8 +92,8 @@ test_spiral_race (void)
       else
         g_assert_cmpfloat (g_array_index (h, MmStepPoint, 0).loss, ==, first);
     }
-  save_png (GTK_WIDGET (win), "h6-race-spiral.png");
-  save_png (GTK_WIDGET (mm_race_page_get_landscape_view (page)), "h6-race-landscape.png");
+  gui_save_png (GTK_WIDGET (win), "h6-race-spiral.png");
+  gui_save_png (GTK_WIDGET (mm_race_page_get_landscape_view (page)), "h6-race-landscape.png");
 
   mm_race_page_stop (page);
   WAIT_FOR (mm_race_get_state (race) == MM_RACE_OVER);
@@ -196,7 +144,7 @@ test_too_large (void)
     g_autoptr(GPtrArray) pts = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_params_unref);
     g_assert_cmpuint (mm_race_get_path (race, 0, 0, pts, NULL), ==, 0);
   }
-  save_png (GTK_WIDGET (mm_race_page_get_landscape_view (page)), "h6-race-too-large.png");
+  gui_save_png (GTK_WIDGET (mm_race_page_get_landscape_view (page)), "h6-race-too-large.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -220,19 +168,10 @@ test_no_lanes (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
-  /* The messages compared are the English ones. */
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  app = MM_APPLICATION (mm_application_new ());
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  gui_harness_init (&argc, &argv, GUI_HARNESS_DEMO_TOY | GUI_HARNESS_ENGLISH, 120);
   g_test_add_func ("/race-page/spiral", test_spiral_race);
   g_test_add_func ("/race-page/restart-and-close", test_restart_and_close);
   g_test_add_func ("/race-page/too-large", test_too_large);
   g_test_add_func ("/race-page/no-lanes", test_no_lanes);
-  status = g_test_run ();
-  g_object_unref (app);
-  return status;
+  return gui_harness_run ();
 }

@@ -15,27 +15,7 @@
 #include "mm-window.h"
 #include "mm-plot.h"
 
-#include "test-wait.h"
-#define TIMEOUT_S (60 * test_timeout_scale ())
-
-static MmApplication *app;
-
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
-    while (!(cond) && g_get_monotonic_time () < _end)                         \
-      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
-    if (!(cond))                                                              \
-      g_error ("timed out waiting for %s", #cond);                            \
-  } G_STMT_END
-
-static void
-activate (MmWindow   *win,
-          const char *action,
-          GVariant   *param)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (win), action, param);
-}
+#include "gui-harness.h"
 
 static guint
 session_history_len (MmSession *session)
@@ -100,7 +80,7 @@ spiral_window (void)
   MmSession *session = mm_window_get_session (win);
 
   gtk_window_present (GTK_WINDOW (win));
-  activate (win, "preset", g_variant_new_string ("spiral"));
+  gui_activate (win, "preset", g_variant_new_string ("spiral"));
   WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
   g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
   return win;
@@ -198,7 +178,7 @@ test_live_changes_marked (void)
   mm_session_settings_changed (session);
   mm_session_set_step_delay (session, 2);
 
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (session_history_len (session) >= 40);
   trainer = mm_session_get_trainer (session);
   /* The panel's live rows stay sensitive while training. */
@@ -251,7 +231,7 @@ test_live_changes_marked (void)
   save_plot (plot, "h4-markers.png");
   g_assert_cmpuint (count_colour (plot, 900, 480, 0.98, 0.72, 0.42), ==, 0);
 
-  activate (win, "stop", NULL);
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -272,7 +252,7 @@ test_replay (void)
   mm_session_get_settings (session)->l2 = 0;
   mm_session_settings_changed (session);
   mm_session_set_step_delay (session, 3);
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (session_history_len (session) >= 15);
   mm_session_set_lr (session, 0.05);
   WAIT_FOR (session_changes_len (session) >= 1);
@@ -295,7 +275,7 @@ test_replay (void)
   g_assert_true (mm_session_can_replay (session));
 
   /* Replay: the panel goes back to the first settings, then follows. */
-  activate (win, "replay-run", NULL);
+  gui_activate (win, "replay-run", NULL);
   g_assert_cmpfloat (mm_session_get_settings (session)->l2, ==, 0);
   WAIT_FOR (is_over (mm_session_get_state (session)));
   for (int i = 0; i < 20; i++)
@@ -325,15 +305,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  int status;
-
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  app = MM_APPLICATION (mm_application_new ());
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  gui_harness_init (&argc, &argv, GUI_HARNESS_ENGLISH, 60);
   g_test_add_func ("/replay-app/live-changes-marked", test_live_changes_marked);
   g_test_add_func ("/replay-app/replay", test_replay);
-  status = g_test_run ();
-  g_object_unref (app);
-  return status;
+  return gui_harness_run ();
 }

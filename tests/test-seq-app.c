@@ -18,39 +18,7 @@
 #include "mm-graph-layout.h"
 #include "mm-backprop-stepper.h"
 
-#include "test-wait.h"
-#define TIMEOUT_S (120 * test_timeout_scale ())
-
-static MmApplication *app;
-
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
-    while (!(cond) && g_get_monotonic_time () < _end)                         \
-      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
-    if (!(cond))                                                              \
-      g_error ("timed out waiting for %s", #cond);                            \
-  } G_STMT_END
-
-static void
-activate (MmWindow   *win,
-          const char *action,
-          GVariant   *param)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (win), action, param);
-}
-
-static MmWindow *
-new_window (void)
-{
-  MmWindow *win = mm_window_new (app);
-  MmSession *session = mm_window_get_session (win);
-
-  gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);
-  gtk_window_present (GTK_WINDOW (win));
-  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
-  return win;
-}
+#include "gui-harness.h"
 
 /* Applies a preset and waits for its data. */
 static void
@@ -59,38 +27,9 @@ preset (MmWindow   *win,
 {
   MmSession *session = mm_window_get_session (win);
 
-  activate (win, "preset", g_variant_new_string (name));
+  gui_activate (win, "preset", g_variant_new_string (name));
   WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
   g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
-}
-
-static void
-save_png (GtkWidget  *widget,
-          const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot;
-  int w = 0, h = 0;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            name, NULL);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
-    {
-      for (int i = 0; i < 50; i++)
-        g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-      w = gtk_widget_get_width (widget);
-      h = gtk_widget_get_height (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("wrote %s", path);
 }
 
 /* The distinct characters of the shipped text, counted here. */
@@ -113,7 +52,7 @@ text_vocabulary (void)
 static void
 test_data_and_layers (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (1366, 768);
   MmSession *session = mm_window_get_session (win);
   MmSessionSettings *s = mm_session_get_settings (session);
   guint V = text_vocabulary ();
@@ -157,7 +96,7 @@ test_data_and_layers (void)
   /* Embedding V×8; two LSTM layers of 4·16 gates: (8 + 16 + 2)·64 + (16 + 16 + 2)·64. */
   g_assert_cmpuint (mm_session_get_layer_check (session, 0)->n_params, ==, (gsize) V * 8);
   g_assert_cmpuint (mm_session_get_layer_check (session, 1)->n_params, ==, (8 + 16 + 2) * 64 + (16 + 16 + 2) * 64);
-  activate (win, "remove-layer", g_variant_new_uint32 (2));
+  gui_activate (win, "remove-layer", g_variant_new_uint32 (2));
   g_assert_null (mm_session_get_problem (session));
   {
     g_autofree char *shape = g_strdup_printf ("(32, 64, %u)", V);
@@ -170,7 +109,7 @@ test_data_and_layers (void)
     MmLayerKind kinds[] = { MM_LAYER_POSITIONAL, MM_LAYER_ATTENTION, MM_LAYER_LAYER_NORM, MM_LAYER_TRANSFORMER };
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
       {
-        activate (win, "add-layer", g_variant_new_string (names[i]));
+        gui_activate (win, "add-layer", g_variant_new_string (names[i]));
         g_assert_cmpint (mm_session_get_layer (session, mm_session_get_n_layers (session) - 1)->kind, ==, kinds[i]);
       }
   }
@@ -197,7 +136,7 @@ test_data_and_layers (void)
     g_autofree char *text = mm_session_describe_input (session);
     g_assert_nonnull (strstr (text, "16 per string, 2 symbols"));
   }
-  activate (win, "remove-layer", g_variant_new_uint32 (2));
+  gui_activate (win, "remove-layer", g_variant_new_uint32 (2));
   g_assert_nonnull (mm_session_get_problem (session));
   g_assert_nonnull (strstr (mm_session_get_layer_check (session, 1)->error, "Add a Last layer"));
 
@@ -214,7 +153,7 @@ test_data_and_layers (void)
 static void
 test_project_round_trip (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (1366, 768);
   MmSession *session = mm_window_get_session (win);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("myml-seq-XXXXXX", &error);
@@ -261,7 +200,7 @@ test_project_round_trip (void)
 static void
 test_text_samples (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (1366, 768);
   MmSession *session = mm_window_get_session (win);
   MmTextSamples *samples = MM_TEXT_SAMPLES (mm_window_get_text_samples (win));
   MmSessionSettings *s = mm_session_get_settings (session);
@@ -282,14 +221,14 @@ test_text_samples (void)
   s->epochs = 2;
   mm_session_settings_changed (session);
   mm_text_samples_set_prompt (samples, "The ");
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_FINISHED);
   WAIT_FOR (mm_text_samples_get_n_samples (samples) >= 1 && !mm_text_samples_is_computing (samples));
   text = mm_text_samples_get_sample (samples, 0, &prompt, &label);
   g_assert_cmpstr (prompt, ==, "The ");
   g_assert_true (g_str_has_prefix (label, "After epoch"));
   g_assert_cmpuint (g_utf8_strlen (text, -1), ==, MM_TEXT_SAMPLES_LENGTH);
-  save_png (GTK_WIDGET (win), "seq-text-samples.png");
+  gui_save_png (GTK_WIDGET (win), "seq-text-samples.png");
 
   /* Temperature 0 (always the likeliest character): the same text as
    * mm_text_sample gives here with the trained weights. */
@@ -322,7 +261,7 @@ test_text_samples (void)
 static void
 test_attention_maps (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (1366, 768);
   MmSession *session = mm_window_get_session (win);
   MmAttentionView *view = MM_ATTENTION_VIEW (mm_window_get_attention_view (win));
   g_autoptr(GError) error = NULL;
@@ -338,7 +277,7 @@ test_attention_maps (void)
   mm_session_insert_layer (session, 3, &(MmLayerSpec) { .kind = MM_LAYER_TRANSFORMER, .heads = 4, .units = 32 });
   g_assert_null (mm_session_get_problem (session));
   /* Weights for the new network (Ctrl+R): the maps of the untrained one. */
-  activate (win, "reset", NULL);
+  gui_activate (win, "reset", NULL);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
   WAIT_FOR ((mm_attention_view_get_maps (view, NULL, NULL, NULL) != NULL || mm_attention_view_get_message (view))
             && !mm_attention_view_is_computing (view));
@@ -384,7 +323,7 @@ test_attention_maps (void)
       g_assert_no_error (error);
       WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_PAUSED);
     }
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (mm_attention_view_get_generation (view) > gen + 1);
   mm_session_stop (session);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED && !mm_attention_view_is_computing (view));
@@ -392,8 +331,8 @@ test_attention_maps (void)
   for (gsize k = 0; k < (gsize) L * H * T * T; k++)
     change = MAX (change, fabs (maps[k] - before[k]));
   g_assert_cmpfloat (change, >, 1e-4);
-  save_png (GTK_WIDGET (view), "seq-attention.png");
-  save_png (GTK_WIDGET (win), "seq-attention-window.png");
+  gui_save_png (GTK_WIDGET (view), "seq-attention.png");
+  gui_save_png (GTK_WIDGET (win), "seq-attention-window.png");
 
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -403,7 +342,7 @@ test_attention_maps (void)
 static void
 test_graph_time_steps (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (1366, 768);
   MmSession *session = mm_window_get_session (win);
   MmSessionSettings *s = mm_session_get_settings (session);
   MmGraphPage *page = MM_GRAPH_PAGE (mm_window_get_graph_page (win));
@@ -463,7 +402,7 @@ test_graph_time_steps (void)
   g_assert_cmpstr (g_hash_table_lookup (mm_graph_view_get_scope_titles (view), "1.t3."), ==, "time step 3");
   mm_graph_view_zoom_to_fit (view);
   gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (page), GTK_TYPE_STACK)), "graph");
-  save_png (GTK_WIDGET (page), "seq-graph-folded-steps.png");
+  gui_save_png (GTK_WIDGET (page), "seq-graph-folded-steps.png");
 
   /* A click on step 3's box opens it: a frame inside the layer's. */
   group = mm_graph_layout_find_group (layout, "1.t3.");
@@ -478,7 +417,7 @@ test_graph_time_steps (void)
   g_assert_cmpint (mm_graph_layout_find_frame (layout, "1.t3."), >=, 0);
   g_assert_cmpint (mm_graph_layout_find_group (layout, "1.t3."), <, 0);
   g_assert_cmpint (mm_graph_layout_find_group (layout, "1.t2."), >=, 0);
-  save_png (GTK_WIDGET (page), "seq-graph-step-open.png");
+  gui_save_png (GTK_WIDGET (page), "seq-graph-step-open.png");
 
   /* The stepper's backward pass walks back through time: the LSTM's step
    * nodes come latest step first. */
@@ -511,18 +450,11 @@ test_graph_time_steps (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  app = MM_APPLICATION (mm_application_new ());
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  gui_harness_init (&argc, &argv, GUI_HARNESS_DEMO_TOY, 120);
   g_test_add_func ("/seq-app/data-and-layers", test_data_and_layers);
   g_test_add_func ("/seq-app/project-round-trip", test_project_round_trip);
   g_test_add_func ("/seq-app/text-samples", test_text_samples);
   g_test_add_func ("/seq-app/attention-maps", test_attention_maps);
   g_test_add_func ("/seq-app/graph-time-steps", test_graph_time_steps);
-  status = g_test_run ();
-  g_object_unref (app);
-  return status;
+  return gui_harness_run ();
 }

@@ -14,28 +14,7 @@
 #include "mm-expression-lab.h"
 #include "mm-filter-view.h"
 
-#include "test-wait.h"
-#define TIMEOUT_S (60 * test_timeout_scale ())
-
-static MmApplication *app;
-
-/* Iterates the main loop until @cond holds or the time is up. */
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
-    while (!(cond) && g_get_monotonic_time () < _end)                         \
-      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
-    if (!(cond))                                                              \
-      g_error ("timed out waiting for %s", #cond);                            \
-  } G_STMT_END
-
-static void
-activate (MmWindow   *win,
-          const char *action,
-          GVariant   *param)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (win), action, param);
-}
+#include "gui-harness.h"
 
 static gboolean
 enabled (MmWindow   *win,
@@ -55,53 +34,10 @@ history_len (MmSession *session)
   return mm_trainer_get_history (t, 0, points);
 }
 
-static MmWindow *
-new_window (void)
-{
-  MmWindow *win = mm_window_new (app);
-  MmSession *session = mm_window_get_session (win);
-
-  gtk_window_present (GTK_WINDOW (win));
-  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
-  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
-  return win;
-}
-
-static void
-save_png (GtkWidget  *widget,
-          const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot;
-  int w = 0, h = 0;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                            name, NULL);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  /* A widget paintable shows what was last drawn: let frames be drawn first
-   * (after a resize, such as going fullscreen, that takes a moment). */
-  for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
-    {
-      for (int i = 0; i < 50; i++)
-        g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-      w = gtk_widget_get_width (widget);
-      h = gtk_widget_get_height (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("wrote %s", path);
-}
-
 static void
 test_edit_network (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   MmModelBuilder *builder = MM_MODEL_BUILDER (mm_window_get_model_builder (win));
   guint n = mm_session_get_n_layers (session);
@@ -113,7 +49,7 @@ test_edit_network (void)
 
   /* A Linear layer of 32 at the end: 32 outputs for 3 classes is wrong,
    * said at that layer and in the builder, and Train is disabled. */
-  activate (win, "add-layer", g_variant_new_string ("linear"));
+  gui_activate (win, "add-layer", g_variant_new_string ("linear"));
   g_assert_cmpuint (mm_session_get_n_layers (session), ==, n + 1);
   g_assert_cmpint (mm_session_get_layer (session, n)->kind, ==, MM_LAYER_LINEAR);
   g_assert_nonnull (mm_session_get_problem (session));
@@ -130,16 +66,16 @@ test_edit_network (void)
   g_assert_cmpstr (mm_session_get_layer_check (session, n)->shape, ==, "(32, 3)");
 
   /* Remove it again through the action. */
-  activate (win, "remove-layer", g_variant_new_uint32 (n));
+  gui_activate (win, "remove-layer", g_variant_new_uint32 (n));
   g_assert_cmpuint (mm_session_get_n_layers (session), ==, n);
 
   /* Reorder: Tanh to the front, then back. Shapes flow from the input. */
-  activate (win, "move-layer", g_variant_new ("(uu)", 1, 0));
+  gui_activate (win, "move-layer", g_variant_new ("(uu)", 1, 0));
   g_assert_cmpint (mm_session_get_layer (session, 0)->kind, ==, MM_LAYER_ACTIVATION);
   g_assert_cmpint (mm_session_get_layer (session, 1)->kind, ==, MM_LAYER_LINEAR);
   g_assert_cmpstr (mm_session_get_layer_check (session, 0)->shape, ==, "(32, 2)");
   g_assert_null (mm_session_get_problem (session));
-  activate (win, "move-layer", g_variant_new ("(uu)", 0, 1));
+  gui_activate (win, "move-layer", g_variant_new ("(uu)", 0, 1));
   g_assert_cmpint (mm_session_get_layer (session, 0)->kind, ==, MM_LAYER_LINEAR);
   g_assert_cmpuint (mm_session_get_layer_check (session, 0)->n_params, ==, 2 * 16 + 16);
 
@@ -148,7 +84,7 @@ test_edit_network (void)
   g_assert_null (mm_model_builder_get_row (builder, 5));
 
   /* An unknown layer name is refused without a change. */
-  activate (win, "add-layer", g_variant_new_string ("conv9d"));
+  gui_activate (win, "add-layer", g_variant_new_string ("conv9d"));
   g_assert_cmpuint (mm_session_get_n_layers (session), ==, n);
 
   /* Another data set with 2 classes: the output layer follows. */
@@ -165,7 +101,7 @@ test_edit_network (void)
 static void
 test_train_pause_step_stop (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   guint64 before;
 
@@ -173,13 +109,13 @@ test_train_pause_step_stop (void)
   mm_session_get_settings (session)->epochs = 1000;
   mm_session_settings_changed (session);
 
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (history_len (session) >= 20);
   g_assert_cmpint (mm_session_get_state (session), ==, MM_TRAINER_RUNNING);
   g_assert_false (enabled (win, "train"));
   g_assert_true (enabled (win, "pause"));
 
-  activate (win, "pause", NULL);
+  gui_activate (win, "pause", NULL);
   WAIT_FOR (mm_trainer_get_state (mm_session_get_trainer (session)) == MM_TRAINER_PAUSED);
   /* The state says paused at once; the batch in flight still finishes (a
    * long one under valgrind). */
@@ -189,9 +125,9 @@ test_train_pause_step_stop (void)
   g_assert_cmpuint (history_len (session), ==, before);   /* paused means paused */
 
   /* One batch per Step. */
-  activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
   WAIT_FOR (history_len (session) == before + 1);
-  activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
   WAIT_FOR (history_len (session) == before + 2);
   g_usleep (50000);
   g_assert_cmpuint (history_len (session), ==, before + 2);
@@ -199,7 +135,7 @@ test_train_pause_step_stop (void)
   /* Resume with another learning rate: it applies from the next batch, the
    * weights are not reset, and the plot marks the change. */
   mm_session_set_lr (session, 0.003);
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (history_len (session) >= before + 20);
   {
     g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (MmStepPoint));
@@ -208,16 +144,16 @@ test_train_pause_step_stop (void)
     g_assert_cmpfloat (g_array_index (points, MmStepPoint, 0).lr, ==, 0.01f);
     g_assert_cmpfloat (g_array_index (points, MmStepPoint, points->len - 1).lr, ==, 0.003f);
   }
-  activate (win, "stop", NULL);
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   g_assert_true (enabled (win, "train"));
 
   /* Train again continues from these weights: the step count goes on. */
   before = mm_trainer_get_progress (mm_session_get_trainer (session)).step;
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (history_len (session) >= 5);
   g_assert_cmpuint (mm_session_get_step_offset (session), ==, before);
-  save_png (GTK_WIDGET (win), "window-training.png");
+  gui_save_png (GTK_WIDGET (win), "window-training.png");
 
   /* Closing while training stops the worker cleanly. */
   gtk_window_destroy (GTK_WINDOW (win));
@@ -226,7 +162,7 @@ test_train_pause_step_stop (void)
 static void
 test_spiral_learns (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   MmPlot *plot = MM_PLOT (mm_window_get_plot (win));
   MmDecisionView *view = MM_DECISION_VIEW (mm_window_get_decision_view (win));
@@ -249,7 +185,7 @@ test_spiral_learns (void)
 
   mm_session_get_settings (session)->epochs = 60;
   mm_session_settings_changed (session);
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_FINISHED);
   mm_trainer_get_epochs (mm_session_get_trainer (session), 0, epochs);
   g_assert_cmpuint (epochs->len, ==, 60);
@@ -270,7 +206,7 @@ test_spiral_learns (void)
     differ += fabsf (field[i] - before[i]) > 1e-3f;
   g_test_message ("decision field: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " values changed", differ, field_size);
   g_assert_cmpuint (differ, >, field_size / 10);
-  save_png (GTK_WIDGET (win), "window-spiral.png");
+  gui_save_png (GTK_WIDGET (win), "window-spiral.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -331,7 +267,7 @@ assert_same_project (const MmProject *a,
 static void
 test_project_round_trip (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmWindow *win2;
   MmSession *session = mm_window_get_session (win);
   g_autoptr(GError) error = NULL;
@@ -348,11 +284,11 @@ test_project_round_trip (void)
   mm_session_get_settings (session)->seed = 7;
   mm_session_settings_changed (session);
   WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
-  activate (win, "step", NULL);
-  activate (win, "step", NULL);
-  activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
   WAIT_FOR (history_len (session) == 3);
-  activate (win, "stop", NULL);
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   g_assert_true (mm_session_is_dirty (session));
 
@@ -366,7 +302,7 @@ test_project_round_trip (void)
   g_assert_cmpuint (saved->steps->len, ==, 3);
 
   /* A second window opens it: the same network, settings, weights, history. */
-  win2 = new_window ();
+  win2 = gui_new_window (0, 0);
   mm_window_open_project (win2, path);
   if (find_dialog (win2) != NULL)
     g_error ("opening the saved project failed: %s",
@@ -399,7 +335,7 @@ test_project_round_trip (void)
 static void
 test_project_trains_identically_in_cli (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("myml-cli-XXXXXX", NULL);
@@ -424,7 +360,7 @@ test_project_trains_identically_in_cli (void)
   g_assert_true (mm_window_save_project (win, path, &error));
   g_assert_no_error (error);
 
-  activate (win, "train", NULL);
+  gui_activate (win, "train", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_FINISHED);
   WAIT_FOR ((g_array_set_size (in_app, 0), mm_session_get_history (session, 0, in_app)) > 0 &&
             in_app->len == history_len (session));
@@ -459,13 +395,13 @@ test_project_trains_identically_in_cli (void)
 static void
 test_presets (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   const char *names[] = { "xor", "overfitting", "bad-lr", "spiral" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      activate (win, "preset", g_variant_new_string (names[i]));
+      gui_activate (win, "preset", g_variant_new_string (names[i]));
       WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
       g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
       g_assert_null (mm_session_get_problem (session));
@@ -474,14 +410,14 @@ test_presets (void)
   g_assert_cmpuint (mm_dataset_get_n_classes (mm_session_get_train_data (session)), ==, 3);
 
   /* The seed's expression example opens on the graph page, in the lab. */
-  activate (win, "preset", g_variant_new_string ("seed-expression"));
+  gui_activate (win, "preset", g_variant_new_string ("seed-expression"));
   g_assert_nonnull (mm_expression_lab_find (mm_graph_page_get_lab (MM_GRAPH_PAGE (mm_window_get_graph_page (win))), "crazy_sum"));
 
   /* Classroom mode: bigger everything, and back. */
   g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom", g_variant_new_boolean (TRUE));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), "classroom"));
   g_assert_cmpfloat (mm_plot_get_presentation_scale (MM_PLOT (mm_window_get_plot (win))), >, 1.0);
-  save_png (GTK_WIDGET (win), "window-classroom.png");
+  gui_save_png (GTK_WIDGET (win), "window-classroom.png");
   g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom", g_variant_new_boolean (FALSE));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (win), "classroom"));
   gtk_window_destroy (GTK_WINDOW (win));
@@ -541,13 +477,13 @@ new_fashion_window (void)
       g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
       return NULL;
     }
-  win = new_window ();
+  win = gui_new_window (0, 0);
   session = mm_window_get_session (win);
-  activate (win, "preset", g_variant_new_string ("fashion"));
+  gui_activate (win, "preset", g_variant_new_string ("fashion"));
   WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
   g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
   while (mm_session_get_n_layers (session) > 0)
-    activate (win, "remove-layer", g_variant_new_uint32 (0));
+    gui_activate (win, "remove-layer", g_variant_new_uint32 (0));
   return win;
 }
 
@@ -591,7 +527,7 @@ test_cnn_layers (void)
   session = mm_window_get_session (win);
   builder = MM_MODEL_BUILDER (mm_window_get_model_builder (win));
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    activate (win, "add-layer", g_variant_new_string (names[i]));
+    gui_activate (win, "add-layer", g_variant_new_string (names[i]));
   g_assert_cmpuint (mm_session_get_n_layers (session), ==, G_N_ELEMENTS (names));
   g_assert_cmpint (mm_session_get_layer (session, 1)->kind, ==, MM_LAYER_CONV2D);
   g_assert_cmpint (mm_session_get_layer (session, 5)->kind, ==, MM_LAYER_AVG_POOL);
@@ -673,7 +609,7 @@ test_cnn_layers (void)
   g_assert_null (mm_session_get_problem (session));
 
   /* Mistake 2: a Linear layer on images, without Flatten. */
-  activate (win, "remove-layer", g_variant_new_uint32 (6));
+  gui_activate (win, "remove-layer", g_variant_new_uint32 (6));
   g_assert_cmpint (mm_session_get_layer (session, 7)->kind, ==, MM_LAYER_LINEAR);
   g_assert_nonnull (layer_error (session, 7));
   g_test_message ("Linear on images: %s", layer_error (session, 7));
@@ -685,7 +621,7 @@ test_cnn_layers (void)
   g_assert_null (mm_session_get_problem (session));
 
   /* Mistake 3: a convolution on (N, 28, 28) and on (N, 784), without the Image layer. */
-  activate (win, "remove-layer", g_variant_new_uint32 (0));
+  gui_activate (win, "remove-layer", g_variant_new_uint32 (0));
   g_assert_cmpint (mm_session_get_layer (session, 0)->kind, ==, MM_LAYER_CONV2D);
   g_test_message ("Conv2d on 2-D images: %s", layer_error (session, 0));
   g_assert_nonnull (strstr (layer_error (session, 0), "receives shape (64, 28, 28)"));
@@ -771,14 +707,14 @@ test_lenet_filters (void)
       g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
       return;
     }
-  win = new_window ();
+  win = gui_new_window (0, 0);
   session = mm_window_get_session (win);
   view = MM_FILTER_VIEW (find_descendant (GTK_WIDGET (win), MM_TYPE_FILTER_VIEW));
   g_assert_nonnull (view);
   /* The spiral demo has no convolution: no filters. */
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view)));
 
-  activate (win, "preset", g_variant_new_string ("lenet"));
+  gui_activate (win, "preset", g_variant_new_string ("lenet"));
   WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
   g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
   g_assert_null (mm_session_get_problem (session));
@@ -803,20 +739,20 @@ test_lenet_filters (void)
   /* A few steps change them, and the view follows. */
   for (guint i = 1; i <= 3; i++)
     {
-      activate (win, "step", NULL);
+      gui_activate (win, "step", NULL);
       WAIT_FOR (history_len (session) == i);
     }
   /* Stopping hands the views the last weights at once (during training
    * they follow at a few frames a second). */
-  activate (win, "stop", NULL);
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   after = mm_session_dup_params (session);
   g_assert_nonnull (after);
   g_assert_true (memcmp (mm_params_lookup (before, name)->data, mm_params_lookup (after, name)->data,
                          150 * sizeof (float)) != 0);
   WAIT_FOR (filters_show (view, after, name));
-  save_png (GTK_WIDGET (win), "window-cnn.png");
-  save_png (GTK_WIDGET (view), "filter-view.png");
+  gui_save_png (GTK_WIDGET (win), "window-cnn.png");
+  gui_save_png (GTK_WIDGET (view), "filter-view.png");
 
   /* The graph page draws the CNN's training step too. */
   {
@@ -828,7 +764,7 @@ test_lenet_filters (void)
   }
 
   /* Without a convolution the view goes away. */
-  activate (win, "preset", g_variant_new_string ("fashion"));
+  gui_activate (win, "preset", g_variant_new_string ("fashion"));
   WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view)));
   g_assert_null (mm_filter_view_get_filters (view, NULL, NULL, NULL, NULL));
@@ -854,9 +790,9 @@ test_cnn_project_round_trip (void)
       g_test_skip ("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
       return;
     }
-  win = new_window ();
+  win = gui_new_window (0, 0);
   session = mm_window_get_session (win);
-  activate (win, "preset", g_variant_new_string ("lenet"));
+  gui_activate (win, "preset", g_variant_new_string ("lenet"));
   WAIT_FOR (mm_session_get_data_state (session) == MM_DATA_STATE_READY);
   /* BatchNorm after the first convolution, average pooling with padding,
    * a dilated second convolution, Dropout before the last layer. */
@@ -871,10 +807,10 @@ test_cnn_project_round_trip (void)
   mm_session_set_layer_setting (session, 13, MM_LAYER_SETTING_RATE, 0.25);
   g_assert_null (mm_session_get_problem (session));
 
-  activate (win, "step", NULL);
-  activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
   WAIT_FOR (history_len (session) == 2);
-  activate (win, "stop", NULL);
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   saved = mm_session_to_project (session, &error);
   g_assert_no_error (error);
@@ -891,7 +827,7 @@ test_cnn_project_round_trip (void)
   g_assert_true (mm_window_save_project (win, path, &error));
   g_assert_no_error (error);
 
-  win2 = new_window ();
+  win2 = gui_new_window (0, 0);
   session2 = mm_window_get_session (win2);
   mm_window_open_project (win2, path);
   g_assert_null (find_dialog (win2));
@@ -913,7 +849,7 @@ test_cnn_project_round_trip (void)
   g_assert_no_error (error);
   assert_same_project (saved, reopened);
   /* The reopened network continues from the saved weights. */
-  activate (win2, "step", NULL);
+  gui_activate (win2, "step", NULL);
   WAIT_FOR (history_len (session2) == 1);
   g_assert_cmpuint (mm_session_get_step_offset (session2), ==, 2);
 
@@ -927,13 +863,7 @@ test_cnn_project_round_trip (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
-  /* The spiral demo whatever is installed: fast and the same everywhere. */
-  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  app = MM_APPLICATION (mm_application_new ());
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  gui_harness_init (&argc, &argv, GUI_HARNESS_DEMO_TOY, 60);
 
   g_test_add_func ("/window/edit-network", test_edit_network);
   g_test_add_func ("/window/train-pause-step-stop", test_train_pause_step_stop);
@@ -944,7 +874,5 @@ main (int argc, char **argv)
   g_test_add_func ("/window/cnn-layers", test_cnn_layers);
   g_test_add_func ("/window/lenet-filters", test_lenet_filters);
   g_test_add_func ("/window/cnn-project-round-trip", test_cnn_project_round_trip);
-  status = g_test_run ();
-  g_object_unref (app);
-  return status;
+  return gui_harness_run ();
 }
