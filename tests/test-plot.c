@@ -217,6 +217,26 @@ assert_labels (GArray             *ticks,
   g_assert_null (expected[n]);
 }
 
+/* A loss that stays at one value: the range from the data is one ulp wide
+ * (found by the soak test: the ticks' loop never ended and filled the
+ * memory). The range opens around the value, and ticks at a step below the
+ * values' precision are refused instead of looping. */
+static void
+test_axis_below_precision (void)
+{
+  double lo = 0.98207104206085194, hi = 0.98207104206085205;
+  double step = mm_plot_axis_nice_range (&lo, &hi, 6);
+  g_autoptr(GArray) ticks = mm_plot_axis_ticks (lo, hi, step);
+  g_autoptr(GArray) none = mm_plot_axis_ticks (0.98207104206085194, 0.98207104206085205, 2e-17);
+
+  g_assert_cmpfloat (lo, <=, 0.9);
+  g_assert_cmpfloat (hi, >=, 1.05);
+  g_assert_cmpfloat (step, >=, 0.01);
+  g_assert_cmpuint (ticks->len, >=, 2);
+  g_assert_cmpuint (ticks->len, <=, 20);
+  g_assert_cmpuint (none->len, ==, 0);
+}
+
 static void
 test_axis_ticks (void)
 {
@@ -1118,6 +1138,7 @@ main (int    argc,
   g_test_add_func ("/plot/axis/nice-step", test_axis_nice_step);
   g_test_add_func ("/plot/axis/nice-range", test_axis_nice_range);
   g_test_add_func ("/plot/axis/ticks", test_axis_ticks);
+  g_test_add_func ("/plot/axis/below-precision", test_axis_below_precision);
   g_test_add_func ("/plot/axis/log-ticks", test_axis_log_ticks);
   g_test_add_func ("/plot/axis/labels", test_axis_labels);
   g_test_add_func ("/plot/axis/scale", test_axis_scale);

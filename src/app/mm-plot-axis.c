@@ -124,12 +124,17 @@ mm_plot_axis_nice_range (double *lo,
       a = b;
       b = t;
     }
-  if (b == a)
+  /* Empty, or narrower than doubles can tell apart near these values (a
+   * loss that stays at 0.98207104206085194 gives hi − lo = 1e-16, whose
+   * "nice step" 2e-17 does not change 0.98 when added): open it around its
+   * value. */
+  if (b - a <= 1e-9 * MAX (fabs (a), fabs (b)))
     {
-      double d = a != 0 ? fabs (a) * 0.1 : 1;
+      double m = (a + b) / 2;
+      double d = m != 0 ? fabs (m) * 0.1 : 1;
 
-      a -= d;
-      b += d;
+      a = m - d;
+      b = m + d;
     }
   step = mm_plot_axis_nice_step (b - a, max_ticks);
   a = floor (a / step + 1e-9) * step;
@@ -200,17 +205,21 @@ mm_plot_axis_ticks (double lo,
 {
   GArray *ticks = g_array_new (FALSE, FALSE, sizeof (MmPlotTick));
   double k0, k1;
+  gint64 n;
 
   if (!isfinite (lo) || !isfinite (hi) || hi < lo || !isfinite (step) || step <= 0)
     return ticks;
   k0 = ceil (lo / step - 1e-9);
   k1 = floor (hi / step + 1e-9);
-  /* A careless step would ask for millions of labels. */
-  if (k1 - k0 > 1000)
+  /* A careless step would ask for millions of labels; and beyond 2⁵² a
+   * double cannot count in ones (k++ would not move, and the loop would
+   * fill the memory: a step far below the values' precision did). */
+  if (!(k1 - k0 <= 1000) || fabs (k0) > 4503599627370496.0 || fabs (k1) > 4503599627370496.0)
     return ticks;
-  for (double k = k0; k <= k1; k++)
+  n = (gint64) (k1 - k0);
+  for (gint64 i = 0; i <= n; i++)
     {
-      double v = k * step;
+      double v = (k0 + (double) i) * step;
 
       add_tick (ticks, fabs (v) < step * 1e-9 ? 0 : v, TRUE, step);
     }
