@@ -26,6 +26,7 @@
 #include <myml.h>
 #include <glib/gstdio.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,12 @@
 
 #define MAX_GAP_MS 500.0
 #define MAX_GROWTH_MB 64.0
+/* Far beyond any state of the app: stop at once, naming the last actions,
+ * before the machine runs out of memory (an address-space limit backs it
+ * up for a single huge allocation). */
+#define MAX_RSS_MB 3000.0
+#define MAX_ADDRESS_SPACE_GB 8
+#define N_RECENT 8
 
 typedef struct {
   MmWindow *win;
@@ -53,6 +60,8 @@ typedef struct {
   guint n_dialogs;
   guint n_saves, n_opens;
   gboolean fashion;
+  const char *recent[N_RECENT];   /* the last actions, oldest first */
+  gint64 next_report;
 } Soak;
 
 /* ---- Measuring ------------------------------------------------------------------ */
@@ -299,6 +308,8 @@ one_action (Soak *s,
   guint n = mm_session_get_n_layers (s->session);
 
   s->last_action = soak_last_action = action_names[kind];
+  memmove (s->recent, s->recent + 1, (N_RECENT - 1) * sizeof s->recent[0]);
+  s->recent[N_RECENT - 1] = action_names[kind];
   s->n_by_kind[kind]++;
   s->n_actions++;
   switch (kind)
@@ -437,6 +448,39 @@ settle_and_measure (Soak *s)
   return rss_mb ();
 }
 
+static char *
+recent_actions (Soak *s)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < N_RECENT; i++)
+    if (s->recent[i] != NULL)
+      g_string_append_printf (text, "%s%s", text->len ? ", " : "", s->recent[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* Progress every ten seconds (on stderr, so a run that goes wrong shows how
+ * far it got), and the memory guard. */
+static void
+watch_progress (Soak   *s,
+                gint64  start)
+{
+  gint64 now = g_get_monotonic_time ();
+  double rss;
+
+  if (now < s->next_report)
+    return;
+  s->next_report = now + 10 * G_USEC_PER_SEC;
+  rss = rss_mb ();
+  {
+    g_autofree char *recent = recent_actions (s);
+    g_printerr ("soak: %.0f s, %u actions, RSS %.0f MB, trainer %s; last: %s\n", (now - start) / 1e6, s->n_actions,
+                rss, mm_trainer_state_name (mm_session_get_state (s->session)), recent);
+    if (rss > MAX_RSS_MB)
+      g_error ("RSS %.0f MB is beyond %.0f MB; the last actions: %s", rss, MAX_RSS_MB, recent);
+  }
+}
+
 /* ---- The test ----------------------------------------------------------------------------- */
 
 static void
@@ -458,6 +502,10 @@ test_soak (void)
       g_test_skip ("Set MYML_SOAK_SECONDS to run the soak test (CI: 75, by hand: 600)");
       return;
     }
+  {
+    struct rlimit as = { (rlim_t) MAX_ADDRESS_SPACE_GB << 30, (rlim_t) MAX_ADDRESS_SPACE_GB << 30 };
+    setrlimit (RLIMIT_AS, &as);
+  }
   app = MM_APPLICATION (mm_application_new ());
   g_application_register (G_APPLICATION (app), NULL, NULL);
   s.rand = g_rand_new_with_seed (seed);
@@ -512,6 +560,7 @@ test_soak (void)
     {
       one_action (&s, pick_action (&s));
       pump (g_rand_int_range (s.rand, 10, 150));
+      watch_progress (&s, start);
     }
   rss_end = settle_and_measure (&s);
 
