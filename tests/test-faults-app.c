@@ -17,47 +17,9 @@
 #include <unistd.h>
 #include "mm-window.h"
 
-#include "test-wait.h"
-#define TIMEOUT_S (60 * test_timeout_scale ())
+#include "gui-harness.h"
 
-static MmApplication *app;
 static char *tmpdir;
-
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 _end = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;       \
-    while (!(cond) && g_get_monotonic_time () < _end)                         \
-      g_main_context_iteration (NULL, FALSE), g_usleep (1000);               \
-    if (!(cond))                                                              \
-      g_error ("timed out waiting for %s", #cond);                            \
-  } G_STMT_END
-
-static void
-activate (MmWindow   *win,
-          const char *action)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (win), action, NULL);
-}
-
-static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
-}
-
-static MmWindow *
-new_window (void)
-{
-  MmWindow *win = mm_window_new (app);
-  MmSession *session = mm_window_get_session (win);
-
-  gtk_window_present (GTK_WINDOW (win));
-  WAIT_FOR (mm_session_get_data_state (session) != MM_DATA_STATE_LOADING);
-  g_assert_cmpint (mm_session_get_data_state (session), ==, MM_DATA_STATE_READY);
-  return win;
-}
 
 static GtkMessageDialog *
 find_dialog (MmWindow *win)
@@ -130,7 +92,7 @@ shot (GtkWidget  *widget,
   for (int attempt = 0; attempt < 30 && node == NULL; attempt++)
     {
       GtkSnapshot *snapshot = gtk_snapshot_new ();
-      pump (100);
+      gui_pump (100);
       w = gtk_widget_get_width (widget);
       h = gtk_widget_get_height (widget);
       gdk_paintable_snapshot (paintable, snapshot, w, h);
@@ -208,20 +170,20 @@ trained_steps (MmSession *session)
 static MmWindow *
 window_with_saved_project (const char *path)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   g_autoptr(GError) error = NULL;
 
-  activate (win, "step");
+  gui_activate (win, "step", NULL);
   WAIT_FOR (trained_steps (session) == 1);
-  activate (win, "stop");
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   g_assert_true (mm_window_save_project (win, path, &error));
   g_assert_no_error (error);
-  activate (win, "step");
-  activate (win, "step");
+  gui_activate (win, "step", NULL);
+  gui_activate (win, "step", NULL);
   WAIT_FOR (trained_steps (session) == 3);
-  activate (win, "stop");
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   g_assert_true (mm_session_is_dirty (session));
   return win;
@@ -251,7 +213,7 @@ test_save_full_disk (void)
   small.rlim_cur = 256;
   signal (SIGXFSZ, SIG_IGN);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
-  activate (win, "save");
+  gui_activate (win, "save", NULL);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
 
   expected = g_strdup_printf ("Could not save the project “%s”: the disk is full (Could not save the weights: "
@@ -318,7 +280,7 @@ test_save_read_only (void)
       remove_tree (dir);
       return;
     }
-  activate (win, "save");
+  gui_activate (win, "save", NULL);
   if (immutable)
     set_immutable (dir, FALSE);
   g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
@@ -344,7 +306,7 @@ test_autosave_fails (void)
   g_autofree char *path = g_build_filename (dir, "autosave.myml", NULL);
   g_autofree char *old_autosave = g_strdup (g_getenv ("MYML_AUTOSAVE"));
   g_autofree char *expected = NULL;
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   gboolean immutable;
 
@@ -414,7 +376,7 @@ test_changed_under_app (void)
   shot (GTK_WIDGET (win), "faults-changed-under-app-toast.png");
 
   /* Save asks; Cancel keeps their file. */
-  activate (win, "save");
+  gui_activate (win, "save", NULL);
   g_assert_nonnull (find_dialog (win));
   shot (GTK_WIDGET (find_dialog (win)), "faults-changed-under-app-dialog.png");
   text = dialog_text (find_dialog (win));
@@ -428,7 +390,7 @@ test_changed_under_app (void)
   g_assert_true (mm_session_is_dirty (session));
 
   /* Save again, Overwrite: the file is ours. */
-  activate (win, "save");
+  gui_activate (win, "save", NULL);
   g_assert_nonnull (find_dialog (win));
   gtk_dialog_response (GTK_DIALOG (find_dialog (win)), GTK_RESPONSE_ACCEPT);
   g_assert_false (mm_session_is_dirty (session));
@@ -441,8 +403,8 @@ test_changed_under_app (void)
     g_assert_cmpuint (back->steps->len, ==, 3);
   }
   /* Our own save is not news: a later Save does not ask. */
-  pump (300);
-  activate (win, "save");
+  gui_pump (300);
+  gui_activate (win, "save", NULL);
   g_assert_null (find_dialog (win));
 
   gtk_window_destroy (GTK_WINDOW (win));
@@ -456,7 +418,7 @@ test_deleted_under_app (void)
   g_autofree char *path = g_build_filename (dir, "class.myml", NULL);
   g_autofree char *weights = g_build_filename (dir, "class.safetensors", NULL);
   g_autoptr(GError) error = NULL;
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
 
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
@@ -472,7 +434,7 @@ test_deleted_under_app (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
 
   /* Save writes it again, without asking. */
-  activate (win, "save");
+  gui_activate (win, "save", NULL);
   g_assert_null (find_dialog (win));
   assert_toast (win, "Saved");
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
@@ -496,14 +458,14 @@ test_save_after_edit (void)
   g_autofree char *path = g_build_filename (dir, "class.myml", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(MmProject) back = NULL;
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   MmWindow *win2;
 
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
-  activate (win, "step");
+  gui_activate (win, "step", NULL);
   WAIT_FOR (trained_steps (session) == 1);
-  activate (win, "stop");
+  gui_activate (win, "stop", NULL);
   WAIT_FOR (mm_session_get_state (session) == MM_TRAINER_STOPPED);
   g_assert_nonnull (mm_session_get_trainer (session));
   mm_session_set_layer_units (session, 0, 24);
@@ -514,7 +476,7 @@ test_save_after_edit (void)
   g_assert_no_error (error);
   g_assert_null (back->weights);
 
-  win2 = new_window ();
+  win2 = gui_new_window (0, 0);
   mm_window_open_project (win2, path);
   g_assert_null (find_dialog (win2));
   WAIT_FOR (mm_session_get_data_state (mm_window_get_session (win2)) == MM_DATA_STATE_READY);
@@ -529,7 +491,7 @@ test_save_after_edit (void)
 static void
 test_huge_model (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   guint n = mm_session_get_n_layers (session);
 
@@ -561,7 +523,7 @@ test_huge_model (void)
 static void
 test_huge_batch (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   gsize n_train = mm_dataset_get_n_samples (mm_session_get_train_data (session));
   g_autofree char *expected = NULL;
@@ -572,7 +534,7 @@ test_huge_batch (void)
   g_test_message ("problem: %s", mm_session_get_problem (session));
   g_assert_null (mm_session_get_problem (session));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
-  activate (win, "train");
+  gui_activate (win, "train", NULL);
   expected = g_strdup_printf ("The batch size 10000000 is larger than the %zu training samples: each step uses "
                               "all %zu (one step per epoch).", n_train, n_train);
   assert_toast (win, expected);
@@ -584,7 +546,7 @@ test_huge_batch (void)
 static void
 test_divergence (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
   MmSession *session = mm_window_get_session (win);
   const MmLayerSpec relu_net[] = {
     { .kind = MM_LAYER_LINEAR, .units = 100 },
@@ -601,7 +563,7 @@ test_divergence (void)
   mm_session_get_settings (session)->epochs = 100;
   mm_session_settings_changed (session);
   g_assert_null (mm_session_get_problem (session));
-  activate (win, "train");
+  gui_activate (win, "train", NULL);
   WAIT_FOR (mm_session_get_state (session) != MM_TRAINER_RUNNING);
   g_test_message ("state %d, lr %g", mm_session_get_state (session), mm_session_get_settings (session)->optimizer.lr);
   g_assert_cmpint (mm_session_get_state (session), ==, MM_TRAINER_DIVERGED);
@@ -650,7 +612,7 @@ check_csv (MmWindow   *win,
 static void
 test_bad_csv (void)
 {
-  MmWindow *win = new_window ();
+  MmWindow *win = gui_new_window (0, 0);
 
   check_csv (win, "one-class.csv", "x,y,label\n1,2,0\n3,4,0\n5,6,0\n",
              " has only one class: every label is 0. A classifier needs examples of at least two classes to tell apart");
@@ -664,10 +626,7 @@ main (int argc, char **argv)
 {
   int status;
 
-  g_setenv ("MYML_DEMO_TOY", "1", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  app = MM_APPLICATION (mm_application_new ());
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  gui_harness_init (&argc, &argv, GUI_HARNESS_DEMO_TOY, 60);
   tmpdir = g_dir_make_tmp ("myml-faults-app-XXXXXX", NULL);
 
   g_test_add_func ("/faults-app/save/full-disk", test_save_full_disk);
@@ -680,9 +639,8 @@ main (int argc, char **argv)
   g_test_add_func ("/faults-app/size/huge-batch", test_huge_batch);
   g_test_add_func ("/faults-app/divergence", test_divergence);
   g_test_add_func ("/faults-app/data/bad-csv", test_bad_csv);
-  status = g_test_run ();
+  status = gui_harness_run ();
   remove_tree (tmpdir);
   g_free (tmpdir);
-  g_object_unref (app);
   return status;
 }
