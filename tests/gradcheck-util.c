@@ -126,3 +126,46 @@ random_uniform_tensor (GRand       *rand,
     t->data[i] = (float) g_rand_double_range (rand, lo, hi);
   return t;
 }
+
+typedef struct {
+  MmModule *model;
+  GArray *specs;
+} ModelSpec;
+
+/* x[0] is the input, x[1…] the parameters in the order of the specs. */
+static MmNode *
+build_model (MmNode * const *x,
+             gconstpointer   data,
+             GError        **error)
+{
+  const ModelSpec *m = data;
+  g_autoptr(GHashTable) nodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify) mm_node_unref);
+
+  for (guint i = 0; i < m->specs->len; i++)
+    g_hash_table_insert (nodes, g_array_index (m->specs, MmParamSpec, i).name, mm_node_ref (x[i + 1]));
+  return mm_module_construct (m->model, x[0], nodes, error);
+}
+
+void
+gradcheck_model (const char  *text,
+                 guint        x_ndim,
+                 const gsize *x_dims,
+                 GRand       *rand)
+{
+  g_autoptr(GError) error = NULL;
+  ModelSpec m = { mm_module_parse (text, &error), NULL };
+  g_autoptr(GPtrArray) x = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_tensor_unref);
+
+  g_assert_no_error (error);
+  m.specs = mm_module_get_params (m.model);
+  g_ptr_array_add (x, random_uniform_tensor (rand, x_ndim, x_dims, -1.5, 1.5));
+  for (guint i = 0; i < m.specs->len; i++)
+    {
+      const MmShape *s = &g_array_index (m.specs, MmParamSpec, i).shape;
+      g_ptr_array_add (x, random_uniform_tensor (rand, s->ndim, s->dim, -0.8, 0.8));
+    }
+  gradcheck (text, x->len, (MmTensor **) x->pdata, build_model, &m, rand);
+  g_array_unref (m.specs);
+  mm_module_unref (m.model);
+}

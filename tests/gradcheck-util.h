@@ -35,3 +35,11 @@ MmTensor *random_uniform_tensor (GRand       *rand,
                                  const gsize *dims,
                                  double       lo,
                                  double       hi);
+
+/* Checks the gradients of the network whose text form is @text against its
+ * input (@x_ndim axes @x_dims, uniform in [−1.5, 1.5]) and every one of its
+ * parameters (uniform in [−0.8, 0.8]), drawn in that order from @rand. */
+void gradcheck_model (const char  *text,
+                      guint        x_ndim,
+                      const gsize *x_dims,
+                      GRand       *rand);

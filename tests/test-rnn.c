@@ -396,27 +396,6 @@ test_gradcheck_nodes (void)
 }
 
 /* A whole network by finite differences: x and every parameter. */
-typedef struct {
-  MmModule *model;
-  GArray *specs;
-} ModelSpec;
-
-static MmNode *
-build_model (MmNode * const *x,
-             gconstpointer   data,
-             GError        **error)
-{
-  const ModelSpec *m = data;
-  g_autoptr(GHashTable) nodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                       (GDestroyNotify) mm_node_unref);
-  MmNode *y;
-
-  for (guint i = 0; i < m->specs->len; i++)
-    g_hash_table_insert (nodes, g_array_index (m->specs, MmParamSpec, i).name, mm_node_ref (x[i + 1]));
-  y = mm_module_construct (m->model, x[0], nodes, error);
-  return y;
-}
-
 static void
 test_gradcheck_modules (void)
 {
@@ -428,24 +407,7 @@ test_gradcheck_modules (void)
   g_autoptr(GRand) rand = g_rand_new_with_seed (32);
 
   for (guint k = 0; k < G_N_ELEMENTS (models); k++)
-    {
-      g_autoptr(GError) error = NULL;
-      ModelSpec m = { mm_module_parse (models[k], &error), NULL };
-      g_autoptr(GPtrArray) x = g_ptr_array_new_with_free_func ((GDestroyNotify) mm_tensor_unref);
-      gsize in = k == 2 ? 2 : 3;
-
-      g_assert_no_error (error);
-      m.specs = mm_module_get_params (m.model);
-      g_ptr_array_add (x, random_uniform_tensor (rand, 3, (gsize[]) { 2, 4, in }, -1.5, 1.5));
-      for (guint i = 0; i < m.specs->len; i++)
-        {
-          const MmShape *s = &g_array_index (m.specs, MmParamSpec, i).shape;
-          g_ptr_array_add (x, random_uniform_tensor (rand, s->ndim, s->dim, -0.8, 0.8));
-        }
-      gradcheck (models[k], x->len, (MmTensor **) x->pdata, build_model, &m, rand);
-      g_array_unref (m.specs);
-      mm_module_unref (m.model);
-    }
+    gradcheck_model (models[k], 3, (gsize[]) { 2, 4, k == 2 ? 2 : 3 }, rand);
 }
 
 /* ---- text form, parameters, initialisation -------------------------------- */
