@@ -44,26 +44,6 @@
 #define LAYER_NORM_EPS 1e-5
 
 static void
-shape_1d (MmShape *s,
-          gsize    n)
-{
-  mm_shape_scalar (s);
-  s->ndim = 1;
-  s->dim[0] = n;
-}
-
-static void
-shape_2d (MmShape *s,
-          gsize    rows,
-          gsize    cols)
-{
-  mm_shape_scalar (s);
-  s->ndim = 2;
-  s->dim[0] = rows;
-  s->dim[1] = cols;
-}
-
-static void
 add_param (GArray      *specs,
            const char  *prefix,
            const char  *name,
@@ -122,8 +102,8 @@ linear_out_in (MmNode      *x,
   MmShape ws, bs;
   MmNode *w, *b;
 
-  shape_2d (&ws, out, in);
-  shape_1d (&bs, out);
+  mm_module_shape_2d (&ws, out, in);
+  mm_module_shape_1d (&bs, out);
   w = mm_module_lookup_param (nodes, prefix, wname, &ws, error);
   if (w == NULL)
     return NULL;
@@ -131,14 +111,6 @@ linear_out_in (MmNode      *x,
   if (b == NULL)
     return NULL;
   return mm_affine_new (x, w, b, error);
-}
-
-static gboolean
-is_kind (MmModule            *module,
-         const MmModuleClass *klass)
-{
-  g_return_val_if_fail (module != NULL, FALSE);
-  return module->klass == klass;
 }
 
 static gboolean
@@ -196,7 +168,7 @@ layer_norm_params (const char *prefix,
 {
   MmShape s;
 
-  shape_1d (&s, dim);
+  mm_module_shape_1d (&s, dim);
   add_constant (specs, prefix, "weight", &s, MM_PARAM_WEIGHT, 1.0f);
   add_constant (specs, prefix, "bias", &s, MM_PARAM_BIAS, 0.0f);
 }
@@ -211,7 +183,7 @@ layer_norm_build (MmNode      *x,
   MmShape s;
   MmNode *w, *b;
 
-  shape_1d (&s, dim);
+  mm_module_shape_1d (&s, dim);
   w = mm_module_lookup_param (nodes, prefix, "weight", &s, error);
   if (w == NULL)
     return NULL;
@@ -301,7 +273,7 @@ gboolean
 mm_module_get_layer_norm (MmModule *module,
                           gsize    *dim)
 {
-  if (!is_kind (module, &layer_norm_class))
+  if (!mm_module_is_kind (module, &layer_norm_class))
     return FALSE;
   if (dim)
     *dim = module->in_features;
@@ -318,13 +290,13 @@ attention_params (const char *prefix,
   MmShape s;
 
   /* PyTorch draws in_proj_weight with Xavier over its (3·D, D) shape. */
-  shape_2d (&s, 3 * dim, dim);
+  mm_module_shape_2d (&s, 3 * dim, dim);
   add_param (specs, prefix, "in_proj_weight", &s, MM_PARAM_WEIGHT, dim, 3 * dim);
-  shape_1d (&s, 3 * dim);
+  mm_module_shape_1d (&s, 3 * dim);
   add_param (specs, prefix, "in_proj_bias", &s, MM_PARAM_BIAS, dim, 3 * dim);
-  shape_2d (&s, dim, dim);
+  mm_module_shape_2d (&s, dim, dim);
   add_param (specs, prefix, "out_proj.weight", &s, MM_PARAM_WEIGHT, dim, dim);
-  shape_1d (&s, dim);
+  mm_module_shape_1d (&s, dim);
   add_param (specs, prefix, "out_proj.bias", &s, MM_PARAM_BIAS, dim, dim);
 }
 
@@ -432,7 +404,7 @@ mm_module_get_multihead_attention (MmModule *module,
                                    gsize    *heads,
                                    gboolean *causal)
 {
-  if (!is_kind (module, &attention_class))
+  if (!mm_module_is_kind (module, &attention_class))
     return FALSE;
   if (dim)
     *dim = module->in_features;
@@ -571,7 +543,7 @@ mm_module_get_positional_encoding (MmModule *module,
                                    gsize    *dim,
                                    gsize    *max_len)
 {
-  if (!is_kind (module, &positional_class))
+  if (!mm_module_is_kind (module, &positional_class))
     return FALSE;
   if (dim)
     *dim = module->in_features;
@@ -595,13 +567,13 @@ block_get_params (MmModule   *self,
 
   /* The order of PyTorch's state_dict. */
   attention_params (attn, D, specs);
-  shape_2d (&s, F, D);
+  mm_module_shape_2d (&s, F, D);
   add_param (specs, prefix, "linear1.weight", &s, MM_PARAM_WEIGHT, D, F);
-  shape_1d (&s, F);
+  mm_module_shape_1d (&s, F);
   add_param (specs, prefix, "linear1.bias", &s, MM_PARAM_BIAS, D, F);
-  shape_2d (&s, D, F);
+  mm_module_shape_2d (&s, D, F);
   add_param (specs, prefix, "linear2.weight", &s, MM_PARAM_WEIGHT, F, D);
-  shape_1d (&s, D);
+  mm_module_shape_1d (&s, D);
   add_param (specs, prefix, "linear2.bias", &s, MM_PARAM_BIAS, F, D);
   layer_norm_params (norm1, D, specs);
   layer_norm_params (norm2, D, specs);
@@ -700,7 +672,7 @@ mm_module_get_transformer_block (MmModule *module,
                                  gsize    *mlp_dim,
                                  gboolean *causal)
 {
-  if (!is_kind (module, &block_class))
+  if (!mm_module_is_kind (module, &block_class))
     return FALSE;
   if (dim)
     *dim = module->in_features;

@@ -51,14 +51,6 @@ shape_of (MmShape     *shape,
     shape->dim[i] = dims[i];
 }
 
-static gboolean
-is_kind (MmModule            *module,
-         const MmModuleClass *klass)
-{
-  g_return_val_if_fail (module != NULL, FALSE);
-  return module->klass == klass;
-}
-
 /* ---- Reshape ------------------------------------------------------------- */
 
 static gboolean
@@ -168,7 +160,7 @@ gboolean
 mm_module_get_reshape (MmModule *module,
                        MmShape  *sample_shape)
 {
-  if (!is_kind (module, &reshape_class))
+  if (!mm_module_is_kind (module, &reshape_class))
     return FALSE;
   if (sample_shape)
     *sample_shape = module->shape;
@@ -342,7 +334,7 @@ mm_module_get_conv2d (MmModule *module,
                       gsize    *padding,
                       gsize    *dilation)
 {
-  if (!is_kind (module, &conv2d_class))
+  if (!mm_module_is_kind (module, &conv2d_class))
     return FALSE;
   if (in_channels)
     *in_channels = module->in_features;
@@ -540,7 +532,7 @@ gboolean
 mm_module_get_dropout (MmModule *module,
                        double   *p)
 {
-  if (!is_kind (module, &dropout_class))
+  if (!mm_module_is_kind (module, &dropout_class))
     return FALSE;
   if (p)
     *p = module->rate;

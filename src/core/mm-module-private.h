@@ -65,6 +65,16 @@ MmNode   *mm_module_lookup_param   (GHashTable          *nodes,
                                     const MmShape       *shape,
                                     GError             **error);
 
+/* @s becomes the shape (@n), or (@rows, @cols). */
+void      mm_module_shape_1d       (MmShape             *s,
+                                    gsize                n);
+void      mm_module_shape_2d       (MmShape             *s,
+                                    gsize                rows,
+                                    gsize                cols);
+/* Whether @module is of the type @klass. */
+gboolean  mm_module_is_kind        (MmModule            *module,
+                                    const MmModuleClass *klass);
+
 /* mm-module-cnn.c: the layers it knows by name. Returns FALSE when @name is
  * none of them; otherwise sets *module (NULL with @error set on bad settings). */
 gboolean  mm_module_parse_cnn_layer (const char         *name,

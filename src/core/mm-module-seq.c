@@ -31,34 +31,6 @@
 #define MAX_FEATURES ((gsize) 1 << 24)
 #define MAX_LAYERS 64
 
-static void
-shape_1d (MmShape *s,
-          gsize    n)
-{
-  mm_shape_scalar (s);
-  s->ndim = 1;
-  s->dim[0] = n;
-}
-
-static void
-shape_2d (MmShape *s,
-          gsize    rows,
-          gsize    cols)
-{
-  mm_shape_scalar (s);
-  s->ndim = 2;
-  s->dim[0] = rows;
-  s->dim[1] = cols;
-}
-
-static gboolean
-is_kind (MmModule            *module,
-         const MmModuleClass *klass)
-{
-  g_return_val_if_fail (module != NULL, FALSE);
-  return module->klass == klass;
-}
-
 /* ---- Embedding ----------------------------------------------------------- */
 
 static void
@@ -69,7 +41,7 @@ embedding_get_params (MmModule   *self,
   g_autofree char *w = g_strconcat (prefix, "weight", NULL);
   MmShape s;
 
-  shape_2d (&s, self->in_features, self->out_features);
+  mm_module_shape_2d (&s, self->in_features, self->out_features);
   mm_param_specs_add_drawn (specs, w, &s, MM_PARAM_WEIGHT, MM_PARAM_DRAW_NORMAL, 1.0f);
 }
 
@@ -84,7 +56,7 @@ embedding_construct (MmModule            *self,
   MmShape s;
   MmNode *w;
 
-  shape_2d (&s, self->in_features, self->out_features);
+  mm_module_shape_2d (&s, self->in_features, self->out_features);
   w = mm_module_lookup_param (nodes, prefix, "weight", &s, error);
   if (w == NULL)
     return NULL;
@@ -148,7 +120,7 @@ mm_module_get_embedding (MmModule *module,
                          gsize    *num,
                          gsize    *dim)
 {
-  if (!is_kind (module, &embedding_class))
+  if (!mm_module_is_kind (module, &embedding_class))
     return FALSE;
   if (num)
     *num = module->in_features;
@@ -185,11 +157,11 @@ rnn_get_params (MmModule   *self,
       g_autofree char *bhh = g_strdup_printf ("%sbias_hh_l%" G_GSIZE_FORMAT, prefix, k);
       MmShape s;
 
-      shape_2d (&s, G * H, in);
+      mm_module_shape_2d (&s, G * H, in);
       mm_param_specs_add_drawn (specs, wih, &s, MM_PARAM_WEIGHT, MM_PARAM_DRAW_UNIFORM, bound);
-      shape_2d (&s, G * H, H);
+      mm_module_shape_2d (&s, G * H, H);
       mm_param_specs_add_drawn (specs, whh, &s, MM_PARAM_WEIGHT, MM_PARAM_DRAW_UNIFORM, bound);
-      shape_1d (&s, G * H);
+      mm_module_shape_1d (&s, G * H);
       mm_param_specs_add_drawn (specs, bih, &s, MM_PARAM_BIAS, MM_PARAM_DRAW_UNIFORM, bound);
       mm_param_specs_add_drawn (specs, bhh, &s, MM_PARAM_BIAS, MM_PARAM_DRAW_UNIFORM, bound);
     }
@@ -228,9 +200,9 @@ param (GHashTable *nodes,
   MmShape s;
 
   if (cols == 0)
-    shape_1d (&s, rows);
+    mm_module_shape_1d (&s, rows);
   else
-    shape_2d (&s, rows, cols);
+    mm_module_shape_2d (&s, rows, cols);
   return mm_module_lookup_param (nodes, prefix, name, &s, error);
 }
 
@@ -579,7 +551,7 @@ mm_module_last_new (void)
 gboolean
 mm_module_is_last (MmModule *module)
 {
-  return is_kind (module, &last_class);
+  return mm_module_is_kind (module, &last_class);
 }
 
 /* ---- The text form ------------------------------------------------------- */

@@ -229,6 +229,34 @@ mm_module_lookup_param (GHashTable     *nodes,
   return node;
 }
 
+void
+mm_module_shape_1d (MmShape *s,
+                    gsize    n)
+{
+  mm_shape_scalar (s);
+  s->ndim = 1;
+  s->dim[0] = n;
+}
+
+void
+mm_module_shape_2d (MmShape *s,
+                    gsize    rows,
+                    gsize    cols)
+{
+  mm_shape_scalar (s);
+  s->ndim = 2;
+  s->dim[0] = rows;
+  s->dim[1] = cols;
+}
+
+gboolean
+mm_module_is_kind (MmModule            *module,
+                   const MmModuleClass *klass)
+{
+  g_return_val_if_fail (module != NULL, FALSE);
+  return module->klass == klass;
+}
+
 /* ---- Sequential ---------------------------------------------------------- */
 
 static void
@@ -483,13 +511,8 @@ linear_get_params (MmModule   *self,
   g_autofree char *b = g_strconcat (prefix, "bias", NULL);
   MmShape ws, bs;
 
-  mm_shape_scalar (&ws);
-  ws.ndim = 2;
-  ws.dim[0] = self->in_features;
-  ws.dim[1] = self->out_features;
-  mm_shape_scalar (&bs);
-  bs.ndim = 1;
-  bs.dim[0] = self->out_features;
+  mm_module_shape_2d (&ws, self->in_features, self->out_features);
+  mm_module_shape_1d (&bs, self->out_features);
   mm_param_specs_add (specs, w, &ws, MM_PARAM_WEIGHT, self->in_features, self->out_features);
   mm_param_specs_add (specs, b, &bs, MM_PARAM_BIAS, self->in_features, self->out_features);
 }
