@@ -18,6 +18,7 @@
 #include "mm-layernorm.h"
 #include "mm-node-private.h"
 #include "mm-error.h"
+#include "mm-lanes-private.h"
 
 #include <math.h>
 
@@ -43,43 +44,6 @@ layer_norm_finalize (MmNode *node)
   g_free (self->mean);
   g_free (self->corr);
   g_free (self->rstd);
-}
-
-/* Sums with eight independent partial sums, which the compiler turns into
- * vector adds (a single running sum would have to stay scalar). */
-static inline float
-sum_lanes (const float *x,
-           gsize        n)
-{
-  float acc[8] = { 0 }, s = 0.0f;
-  gsize i = 0;
-
-  for (; i + 8 <= n; i += 8)
-    for (guint k = 0; k < 8; k++)
-      acc[k] += x[i + k];
-  for (; i < n; i++)
-    s += x[i];
-  for (guint k = 0; k < 8; k++)
-    s += acc[k];
-  return s;
-}
-
-static inline float
-dot_lanes (const float *x,
-           const float *y,
-           gsize        n)
-{
-  float acc[8] = { 0 }, s = 0.0f;
-  gsize i = 0;
-
-  for (; i + 8 <= n; i += 8)
-    for (guint k = 0; k < 8; k++)
-      acc[k] += x[i + k] * y[i + k];
-  for (; i < n; i++)
-    s += x[i] * y[i];
-  for (guint k = 0; k < 8; k++)
-    s += acc[k];
-  return s;
 }
 
 static MmTensor *
