@@ -5,21 +5,6 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-static const char *
-optimizer_title (const MmOptimizerConfig *c)
-{
-  switch (c->kind)
-    {
-    case MM_OPTIMIZER_SGD:
-      return "SGD";
-    case MM_OPTIMIZER_RMSPROP:
-      return "RMSProp";
-    case MM_OPTIMIZER_ADAM:
-    default:
-      return c->decoupled_weight_decay ? "AdamW" : "Adam";
-    }
-}
-
 static void
 sep (GString *s)
 {
@@ -76,7 +61,7 @@ mm_change_label (const MmChange *c)
         const MmOptimizerConfig *a = &c->old_optimizer, *b = &c->optimizer;
 
         if (a->kind != b->kind || a->decoupled_weight_decay != b->decoupled_weight_decay)
-          g_string_append_printf (s, "%s → %s", optimizer_title (a), optimizer_title (b));
+          g_string_append_printf (s, "%s → %s", mm_optimizer_config_title (a), mm_optimizer_config_title (b));
         number (s, _("lr"), a->lr, b->lr);
         number (s, _("momentum"), a->momentum, b->momentum);
         flag (s, _("Nesterov on"), _("Nesterov off"), a->nesterov, b->nesterov);
@@ -92,7 +77,7 @@ mm_change_label (const MmChange *c)
       break;
     }
   if (s->len == 0)
-    g_string_append (s, optimizer_title (&c->optimizer));
+    g_string_append (s, mm_optimizer_config_title (&c->optimizer));
   return g_string_free (s, FALSE);
 }
 

@@ -120,21 +120,6 @@ mm_change_list_check (const MmChange  *changes,
 
 /* ---- Descriptions ---------------------------------------------------------- */
 
-static const char *
-optimizer_title (const MmOptimizerConfig *c)
-{
-  switch (c->kind)
-    {
-    case MM_OPTIMIZER_SGD:
-      return "SGD";
-    case MM_OPTIMIZER_RMSPROP:
-      return "RMSProp";
-    case MM_OPTIMIZER_ADAM:
-    default:
-      return c->decoupled_weight_decay ? "AdamW" : "Adam";
-    }
-}
-
 static void
 add_number (GString    *s,
             const char *name,
@@ -184,7 +169,7 @@ mm_change_describe (const MmChange *c)
         const MmOptimizerConfig *a = &c->old_optimizer, *b = &c->optimizer;
 
         if (a->kind != b->kind || a->decoupled_weight_decay != b->decoupled_weight_decay)
-          g_string_append_printf (s, "%s → %s", optimizer_title (a), optimizer_title (b));
+          g_string_append_printf (s, "%s → %s", mm_optimizer_config_title (a), mm_optimizer_config_title (b));
         add_number (s, "lr", a->lr, b->lr);
         add_number (s, "momentum", a->momentum, b->momentum);
         add_number (s, "dampening", a->dampening, b->dampening);

@@ -43,6 +43,22 @@ mm_optimizer_kind_name (MmOptimizerKind kind)
   return kind_names[kind];
 }
 
+const char *
+mm_optimizer_config_title (const MmOptimizerConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  switch (config->kind)
+    {
+    case MM_OPTIMIZER_SGD:
+      return "SGD";
+    case MM_OPTIMIZER_RMSPROP:
+      return "RMSProp";
+    case MM_OPTIMIZER_ADAM:
+    default:
+      return config->decoupled_weight_decay ? "AdamW" : "Adam";
+    }
+}
+
 gboolean
 mm_optimizer_kind_from_name (const char      *name,
                              MmOptimizerKind *kind)

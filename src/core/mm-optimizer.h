@@ -51,6 +51,9 @@ const char *mm_optimizer_kind_name      (MmOptimizerKind          kind);
 gboolean    mm_optimizer_kind_from_name (const char              *name,
                                          MmOptimizerKind         *kind);
 char       *mm_optimizer_config_to_string (const MmOptimizerConfig *config);
+/* The optimizer's name as PyTorch spells its class: "SGD", "RMSProp",
+ * "Adam", or "AdamW" for Adam with decoupled weight decay. */
+const char *mm_optimizer_config_title   (const MmOptimizerConfig *config);
 
 /* Learning-rate schedules, applied per epoch. */
 typedef enum {
