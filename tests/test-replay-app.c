@@ -251,7 +251,10 @@ test_replay (void)
   mm_session_get_settings (session)->epochs = 4;
   mm_session_get_settings (session)->l2 = 0;
   mm_session_settings_changed (session);
-  mm_session_set_step_delay (session, 3);
+  /* Slow enough that both changes land before the 52 steps are over, even
+   * when the window sees the steps late (under valgrind the worker runs
+   * many steps between two frames). */
+  mm_session_set_step_delay (session, 20);
   gui_activate (win, "train", NULL);
   WAIT_FOR (session_history_len (session) >= 15);
   mm_session_set_lr (session, 0.05);
