@@ -84,7 +84,7 @@ shot (GtkWidget  *widget,
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
-  int w, h;
+  int w = 0, h = 0;   /* set in the loop; gcc -O2 with ASan cannot see it */
 
   if (dir == NULL)
     return;
