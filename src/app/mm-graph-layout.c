@@ -271,7 +271,9 @@ static gint64
 cell_key (int cx,
           int cy)
 {
-  return ((gint64) cx << 32) ^ (guint32) cy;
+  /* In unsigned arithmetic: shifting a negative cx (a cell left of the
+   * origin) is undefined behaviour (UBSan). */
+  return (gint64) (((guint64) (guint32) cx << 32) | (guint32) cy);
 }
 
 static void
