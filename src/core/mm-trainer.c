@@ -575,7 +575,19 @@ evaluate (MmTrainer *t,
       g_autoptr(MmTensor) y = NULL;
       double l;
       gsize c;
+      gboolean stop;
 
+      /* A stop does not wait for the whole test set (10,000 images through
+       * a CNN take a second): the UI thread may be waiting in
+       * mm_trainer_wait. The epoch then has no test metrics. */
+      g_mutex_lock (&t->lock);
+      stop = t->stop_requested;
+      g_mutex_unlock (&t->lock);
+      if (stop)
+        {
+          *loss = *accuracy = NAN;
+          return TRUE;
+        }
       for (gsize i = 0; i < m; i++)
         idx[i] = start + i;
       if (!mm_dataset_get_batch (ds, idx, m, &x, &y, error) ||
