@@ -364,3 +364,18 @@ fx_print_worst (void)
   g_clear_pointer (&overall_where, g_free);
   overall_worst = 0.0;
 }
+
+void
+fx_expect_error (gpointer     result,
+                 GError     **errorp,
+                 const char  *fragment)
+{
+  GError *error = *errorp;
+
+  g_assert_null (result);
+  g_assert_nonnull (error);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("message “%s” lacks “%s”", error->message, fragment);
+  g_test_message ("%s", error->message);
+  g_clear_error (errorp);
+}

@@ -1,6 +1,7 @@
 /* fixture-reader.h — the PyTorch fixture files of tests/fixtures/ (made by
  * tests/gen-*-fixtures.py) and the comparison against their references,
- * shared by test-fixtures.c, test-conv.c, test-attention.c and test-rnn.c.
+ * shared by test-fixtures.c, test-conv.c, test-attention.c and test-rnn.c
+ * (with the check of an expected error message those tests make).
  *
  * The format, one item a line (words separated by spaces or tabs):
  *   format 1
@@ -78,3 +79,9 @@ gboolean fx_check_close (const char     *what,
 void fx_record_worst (const FxCase *fc,
                       double        worst);
 void fx_print_worst (void);
+
+/* For the mistakes: @result must be NULL and *@errorp a message containing
+ * @fragment (printed with g_test_message); clears *@errorp. */
+void fx_expect_error (gpointer     result,
+                      GError     **errorp,
+                      const char  *fragment);

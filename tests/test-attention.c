@@ -618,21 +618,6 @@ test_init (void)
 /* ---- mistakes ------------------------------------------------------------ */
 
 static void
-expect_error (gpointer     result,
-              GError     **errorp,
-              const char  *fragment)
-{
-  GError *error = *errorp;
-
-  g_assert_null (result);
-  g_assert_nonnull (error);
-  if (strstr (error->message, fragment) == NULL)
-    g_error ("message “%s” lacks “%s”", error->message, fragment);
-  g_test_message ("%s", error->message);
-  g_clear_error (errorp);
-}
-
-static void
 test_node_errors (void)
 {
   g_autoptr(MmTensor) x3 = mm_tensor_new_dims (3, (gsize[]) { 2, 4, 8 }, NULL);
@@ -657,21 +642,21 @@ test_node_errors (void)
   g_autoptr(MmNode) p3 = mm_constant_new (p_3heads);
   GError *error = NULL;
 
-  expect_error (mm_layer_norm_new (x, g7, g8, 1e-5, &error), &error, "scale γ (weight) must have shape (8,)");
-  expect_error (mm_layer_norm_new (x, g8, g7, 1e-5, &error), &error, "shift β (bias) must have shape (8,)");
-  expect_error (mm_layer_norm_new (x, g8, g8, 0.0, &error), &error, "eps must be a positive number");
-  expect_error (mm_layer_norm_new (x, g8, g8, NAN, &error), &error, "eps");
+  fx_expect_error (mm_layer_norm_new (x, g7, g8, 1e-5, &error), &error, "scale γ (weight) must have shape (8,)");
+  fx_expect_error (mm_layer_norm_new (x, g8, g7, 1e-5, &error), &error, "shift β (bias) must have shape (8,)");
+  fx_expect_error (mm_layer_norm_new (x, g8, g8, 0.0, &error), &error, "eps must be a positive number");
+  fx_expect_error (mm_layer_norm_new (x, g8, g8, NAN, &error), &error, "eps");
 
-  expect_error (mm_attention_weights_new (xf, 2, FALSE, &error), &error, "shape (batch, time, 3·features)");
-  expect_error (mm_attention_weights_new (bad_qkv, 1, FALSE, &error), &error, "positive multiple of 3");
-  expect_error (mm_attention_weights_new (qkv, 3, FALSE, &error), &error,
+  fx_expect_error (mm_attention_weights_new (xf, 2, FALSE, &error), &error, "shape (batch, time, 3·features)");
+  fx_expect_error (mm_attention_weights_new (bad_qkv, 1, FALSE, &error), &error, "positive multiple of 3");
+  fx_expect_error (mm_attention_weights_new (qkv, 3, FALSE, &error), &error,
                 "8 features cannot be split into 3 heads");
-  expect_error (mm_attention_weights_new (qkv, 0, FALSE, &error), &error, "into 0 heads");
-  expect_error (mm_attention_apply_new (x, qkv, &error), &error, "(batch, heads, time, time)");
-  expect_error (mm_attention_apply_new (pr, qkv, &error), &error, "(batch, heads, time, time)");
-  expect_error (mm_attention_apply_new (pl, qkv, &error), &error, "batch and time must agree");
-  expect_error (mm_attention_apply_new (p3, qkv, &error), &error, "8 features cannot be split into 3 heads");
-  expect_error (mm_attention_apply_new (p, bad_qkv, &error), &error, "positive multiple of 3");
+  fx_expect_error (mm_attention_weights_new (qkv, 0, FALSE, &error), &error, "into 0 heads");
+  fx_expect_error (mm_attention_apply_new (x, qkv, &error), &error, "(batch, heads, time, time)");
+  fx_expect_error (mm_attention_apply_new (pr, qkv, &error), &error, "(batch, heads, time, time)");
+  fx_expect_error (mm_attention_apply_new (pl, qkv, &error), &error, "batch and time must agree");
+  fx_expect_error (mm_attention_apply_new (p3, qkv, &error), &error, "8 features cannot be split into 3 heads");
+  fx_expect_error (mm_attention_apply_new (p, bad_qkv, &error), &error, "positive multiple of 3");
   {
     g_autoptr(MmNode) ok = mm_attention_apply_new (p, qkv, &error);
     g_assert_no_error (error);
@@ -722,16 +707,16 @@ test_module_errors (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad_text); i++)
     {
       GError *error = NULL;
-      expect_error (mm_module_parse (bad_text[i].text, &error), &error, bad_text[i].fragment);
+      fx_expect_error (mm_module_parse (bad_text[i].text, &error), &error, bad_text[i].fragment);
     }
   {
     GError *error = NULL;
-    expect_error (mm_module_multihead_attention_new (12, 5, FALSE, &error), &error,
+    fx_expect_error (mm_module_multihead_attention_new (12, 5, FALSE, &error), &error,
                   "12 features cannot be split into 5 heads");
-    expect_error (mm_module_transformer_block_new (12, 5, 0, FALSE, &error), &error,
+    fx_expect_error (mm_module_transformer_block_new (12, 5, 0, FALSE, &error), &error,
                   "TransformerBlock(12, 5): 12 features cannot be split into 5 heads");
-    expect_error (mm_module_layer_norm_new (0, &error), &error, "LayerNorm");
-    expect_error (mm_module_positional_encoding_new (0, 10, &error), &error, "PositionalEncoding");
+    fx_expect_error (mm_module_layer_norm_new (0, &error), &error, "LayerNorm");
+    fx_expect_error (mm_module_positional_encoding_new (0, 10, &error), &error, "PositionalEncoding");
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_input); i++)
@@ -749,7 +734,7 @@ test_module_errors (void)
       params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 1, &error);
       g_assert_no_error (error);
       nodes = mm_module_make_param_nodes (params);
-      expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error, bad_input[i].fragment);
+      fx_expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error, bad_input[i].fragment);
       mm_shape_init (&in, bad_input[i].ndim, bad_input[i].shape, NULL);
       g_assert_false (mm_module_output_shape (model, &in, &out, &error));
       g_assert_nonnull (strstr (error->message, bad_input[i].fragment));
@@ -770,10 +755,10 @@ test_module_errors (void)
     g_assert_no_error (error);
     mm_params_set (params, "0.linear1.weight", wrong);
     nodes = mm_module_make_param_nodes (params);
-    expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error,
+    fx_expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error,
                   "The parameter 0.linear1.weight should have shape (16, 8), but its value has shape (8, 16)");
     g_hash_table_remove (nodes, "0.self_attn.out_proj.bias");
-    expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error,
+    fx_expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error,
                   "No value was given for the parameter");
   }
 }

@@ -521,21 +521,6 @@ test_params_and_init (void)
 /* ---- mistakes ------------------------------------------------------------ */
 
 static void
-expect_error (gpointer     result,
-              GError     **errorp,
-              const char  *fragment)
-{
-  GError *error = *errorp;
-
-  g_assert_null (result);
-  g_assert_nonnull (error);
-  if (strstr (error->message, fragment) == NULL)
-    g_error ("message “%s” lacks “%s”", error->message, fragment);
-  g_test_message ("%s", error->message);
-  g_clear_error (errorp);
-}
-
-static void
 test_errors (void)
 {
   static const struct {
@@ -571,7 +556,7 @@ test_errors (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad_text); i++)
     {
       GError *error = NULL;
-      expect_error (mm_module_parse (bad_text[i].text, &error), &error, bad_text[i].fragment);
+      fx_expect_error (mm_module_parse (bad_text[i].text, &error), &error, bad_text[i].fragment);
     }
   for (guint i = 0; i < G_N_ELEMENTS (bad_input); i++)
     {
@@ -588,7 +573,7 @@ test_errors (void)
       params = mm_params_init (specs, MM_INIT_XAVIER_UNIFORM, 1, &error);
       g_assert_no_error (error);
       nodes = mm_module_make_param_nodes (params);
-      expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error, bad_input[i].fragment);
+      fx_expect_error (mm_module_construct_tensor (model, xt, nodes, &error), &error, bad_input[i].fragment);
       mm_shape_init (&in, bad_input[i].ndim, bad_input[i].shape, NULL);
       g_assert_false (mm_module_output_shape (model, &in, &out, &error));
       g_assert_nonnull (strstr (error->message, bad_input[i].fragment));
@@ -618,7 +603,7 @@ test_errors (void)
                                                            (float[]) { 0, 1, 9, bad_ids[i].id, 3, 4 }, 6, &error);
 
         g_assert_no_error (error);
-        expect_error (mm_module_construct_tensor (model, ids, nodes, &error), &error, bad_ids[i].fragment);
+        fx_expect_error (mm_module_construct_tensor (model, ids, nodes, &error), &error, bad_ids[i].fragment);
       }
   }
 
@@ -634,17 +619,17 @@ test_errors (void)
     g_autoptr(MmNode) w1 = mm_constant_new (w1_t);
     GError *error = NULL;
 
-    expect_error (mm_lstm_cell_new (a, d, &error), &error,
+    fx_expect_error (mm_lstm_cell_new (a, d, &error), &error,
                   "LSTMCell needs gates of shape (batch, 4·hidden) and a cell state of shape (batch, hidden), "
                   "but receives (3, 12) and (2, 3)");
-    expect_error (mm_lstm_cell_new (c, c, &error), &error, "but receives (3, 4) and (3, 4)");
-    expect_error (mm_select_new (a, 2, 0, &error), &error, "Select: a tensor of shape (3, 12) has no axis 2");
-    expect_error (mm_select_new (a, 0, 3, &error), &error, "Select: index 3 is beyond axis 0 of shape (3, 12)");
-    expect_error (mm_stack_new (2, (MmNode *[]) { c, d }, 0, &error), &error,
+    fx_expect_error (mm_lstm_cell_new (c, c, &error), &error, "but receives (3, 4) and (3, 4)");
+    fx_expect_error (mm_select_new (a, 2, 0, &error), &error, "Select: a tensor of shape (3, 12) has no axis 2");
+    fx_expect_error (mm_select_new (a, 0, 3, &error), &error, "Select: index 3 is beyond axis 0 of shape (3, 12)");
+    fx_expect_error (mm_stack_new (2, (MmNode *[]) { c, d }, 0, &error), &error,
                   "Stack needs inputs of one shape, but input 0 has shape (3, 4) and input 1 shape (2, 3)");
-    expect_error (mm_stack_new (1, (MmNode *[]) { c }, 3, &error), &error, "cannot be stacked along axis 3");
-    expect_error (mm_stack_new (0, NULL, 0, &error), &error, "at least one input");
-    expect_error (mm_embedding_new (d, w1, &error), &error, "Embedding needs a table of shape (num, dim), not (5,)");
+    fx_expect_error (mm_stack_new (1, (MmNode *[]) { c }, 3, &error), &error, "cannot be stacked along axis 3");
+    fx_expect_error (mm_stack_new (0, NULL, 0, &error), &error, "at least one input");
+    fx_expect_error (mm_embedding_new (d, w1, &error), &error, "Embedding needs a table of shape (num, dim), not (5,)");
   }
 
   /* Cross-entropy's targets over time. */
@@ -653,8 +638,8 @@ test_errors (void)
     g_autoptr(MmTensor) bad = mm_tensor_new_from_data (&(MmShape) { 2, { 1, 3 } }, (float[]) { 0, 4, 1 }, 3, NULL);
     g_autoptr(MmTensor) cube = mm_tensor_new_dims (3, (gsize[]) { 1, 1, 1 }, NULL);
 
-    expect_error (mm_one_hot (bad, 3, &error), &error, "Target 0 at time step 1 is class 4, but the classes are 0 to 2");
-    expect_error (mm_one_hot (cube, 3, &error), &error, "(batch,) or, for sequences, (batch, time)");
+    fx_expect_error (mm_one_hot (bad, 3, &error), &error, "Target 0 at time step 1 is class 4, but the classes are 0 to 2");
+    fx_expect_error (mm_one_hot (cube, 3, &error), &error, "(batch,) or, for sequences, (batch, time)");
   }
 }
 
